@@ -1,0 +1,115 @@
+// Package app is Parley's composition root: it builds the store, the job
+// queue, the services and the HTTP handler from one Config, and nothing
+// else in the program reaches for globals.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/contact"
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/httpapi"
+	"github.com/parley-hq/parley/internal/jobs"
+	"github.com/parley-hq/parley/internal/store"
+)
+
+// Config is everything Parley is started with.
+type Config struct {
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	Demo        bool
+	Logger      *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// JobPollInterval is how often idle nodes look for due jobs.
+	JobPollInterval time.Duration
+}
+
+// App is a built Parley.
+type App struct {
+	Config        Config
+	Store         *store.Store
+	Jobs          *jobs.Queue
+	Accounts      *account.Service
+	Contacts      *contact.Service
+	Conversations *conversation.Service
+	Handler       http.Handler
+}
+
+// Open connects to the database, applies migrations and builds the services.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	q, err := jobs.New(ctx, st, jobs.Options{Logger: cfg.Logger, PollInterval: cfg.JobPollInterval})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Jobs: q}
+	a.Accounts = account.New(st, cfg.Now)
+	a.Contacts = contact.New(st, cfg.Now)
+	a.Conversations = conversation.New(st, q, cfg.Now, nil)
+	a.Conversations.RegisterWorkers(q.Workers)
+
+	r := chi.NewRouter()
+	r.Use(httpapi.Recover)
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Now: cfg.Now, Logger: cfg.Logger})
+	a.Handler = r
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Serve runs the job queue and the HTTP server until ctx ends, then shuts
+// both down gracefully. ready, if not nil, receives the bound address.
+func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return err
+	}
+	if err := a.Jobs.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown)
+	if jerr := a.Jobs.Stop(shutdown); jerr != nil && !errors.Is(jerr, context.Canceled) {
+		err = errors.Join(err, jerr)
+	}
+	return err
+}

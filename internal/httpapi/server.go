@@ -1,0 +1,245 @@
+// Package httpapi is Parley's REST API (API.md): it decodes requests, calls
+// the domain services with the caller as actor, and encodes their answers
+// and errors in one shape. It holds no business rules.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/contact"
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/store"
+)
+
+// SessionCookie names the browser session cookie.
+const SessionCookie = "parley_session"
+
+// Deps are the services the API calls.
+type Deps struct {
+	Store         *store.Store
+	Accounts      *account.Service
+	Contacts      *contact.Service
+	Conversations *conversation.Service
+	Now           func() time.Time
+	Logger        *slog.Logger
+}
+
+type api struct {
+	Deps
+}
+
+// Routes mounts the API under /api/v1 and the health checks on r.
+func Routes(r chi.Router, d Deps) {
+	a := &api{Deps: d}
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Store.Ping(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, errorBody{errorDetail{Code: "unavailable", Message: "the database does not answer"}})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(a.limitBody)
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, apperr.NotFound("endpoint "+r.Method+" "+r.URL.Path))
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed", Message: r.Method + " is not allowed on " + r.URL.Path}})
+		})
+		r.Post("/auth/login", a.login)
+		r.Group(func(r chi.Router) {
+			r.Use(a.authenticate, a.idempotent)
+			r.Post("/auth/logout", a.logout)
+			r.Get("/me", a.me)
+			r.Post("/me/tokens", a.createOwnToken)
+
+			r.Get("/users", a.listUsers)
+			r.Post("/users", a.createUser)
+			r.Get("/users/{id}", a.getUser)
+			r.Patch("/users/{id}", a.updateUser)
+
+			r.Get("/teams", a.listTeams)
+			r.Post("/teams", a.createTeam)
+			r.Get("/teams/{id}", a.getTeam)
+			r.Post("/teams/{id}/members", a.addTeamMember)
+			r.Delete("/teams/{id}/members/{user_id}", a.removeTeamMember)
+
+			r.Get("/inboxes", a.listInboxes)
+			r.Post("/inboxes", a.createInbox)
+			r.Get("/inboxes/{id}", a.getInbox)
+			r.Patch("/inboxes/{id}", a.updateInbox)
+			r.Post("/inboxes/{id}/members", a.addInboxMember)
+			r.Delete("/inboxes/{id}/members/{user_id}", a.removeInboxMember)
+
+			r.Get("/contacts", a.listContacts)
+			r.Post("/contacts", a.createContact)
+			r.Get("/contacts/{id}", a.getContact)
+			r.Patch("/contacts/{id}", a.updateContact)
+			r.Get("/contacts/{id}/conversations", a.contactConversations)
+			r.Post("/contacts/{id}/merge", a.mergeContact)
+
+			r.Get("/tags", a.listTags)
+
+			r.Get("/conversations", a.listConversations)
+			r.Post("/conversations", a.createConversation)
+			r.Get("/conversations/{id}", a.getConversation)
+			r.Patch("/conversations/{id}", a.updateConversation)
+			r.Post("/conversations/{id}/tags", a.addTags)
+			r.Delete("/conversations/{id}/tags/{tag}", a.removeTag)
+			r.Get("/conversations/{id}/messages", a.listMessages)
+			r.Post("/conversations/{id}/messages", a.createMessage)
+			r.Get("/conversations/{id}/events", a.listEvents)
+		})
+	})
+}
+
+// Recover turns a panic into a logged 500 in the one error shape, so one bad
+// request cannot take the process down.
+func Recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				writeError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *api) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+type principalKey struct{}
+
+// principal returns the authenticated caller that authenticate stored.
+func principal(r *http.Request) account.Principal {
+	p, _ := r.Context().Value(principalKey{}).(account.Principal)
+	return p
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// authenticate accepts a bearer token or a session cookie. Cookie callers
+// must echo their CSRF token in X-CSRF-Token on unsafe methods; bearer
+// callers need not, since a browser never sends the header by itself.
+func (a *api) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p account.Principal
+		var err error
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || token == "" {
+				writeError(w, r, apperr.Unauthenticated(`use "Authorization: Bearer <token>"`))
+				return
+			}
+			p, err = a.Accounts.AuthenticateToken(r.Context(), strings.TrimSpace(token))
+		} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" {
+			p, err = a.Accounts.AuthenticateSession(r.Context(), c.Value)
+			if err == nil && unsafeMethod(r.Method) &&
+				subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(p.CSRFToken)) != 1 {
+				err = apperr.Forbidden("missing or wrong X-CSRF-Token header")
+			}
+		} else {
+			err = apperr.Unauthenticated("sign in, or send an API token as Authorization: Bearer <token>")
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// recorder keeps a copy of a response so it can be replayed.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (rec *recorder) WriteHeader(status int) {
+	rec.status = status
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	rec.body.Write(b)
+	return rec.ResponseWriter.Write(b)
+}
+
+// idempotent replays the first successful response to a write that carries
+// an Idempotency-Key the same user has used before. Failed attempts are
+// not stored, so a client may fix its request and retry with the same key.
+func (a *api) idempotent(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		if key == "" || !unsafeMethod(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 200 {
+			writeError(w, r, apperr.Invalid("Idempotency-Key must be at most 200 characters", nil))
+			return
+		}
+		user := principal(r).User.ID
+		prev, err := a.Store.IdempotentResponse(r.Context(), user, key)
+		if err == nil {
+			if prev.Method != r.Method || prev.Path != r.URL.Path {
+				writeError(w, r, apperr.Conflict("this Idempotency-Key was used for "+prev.Method+" "+prev.Path))
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(prev.Status)
+			_, _ = w.Write(prev.Body)
+			return
+		}
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status >= 200 && rec.status < 300 {
+			if err := a.Store.SaveIdempotentResponse(context.WithoutCancel(r.Context()), user, key,
+				store.Idempotent{Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes()}, a.Now()); err != nil {
+				slog.ErrorContext(r.Context(), "save idempotent response", "err", err)
+			}
+		}
+	})
+}
+
+// clientAddr is the peer's address, for rate limits.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

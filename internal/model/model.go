@@ -1,0 +1,310 @@
+// Package model holds the records that the store reads and writes and the
+// services pass around. It has no behaviour beyond parsing its enumerations.
+package model
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Role is what a user may do.
+type Role string
+
+// The roles, from most to least powerful.
+const (
+	RoleAdmin      Role = "admin"
+	RoleSupervisor Role = "supervisor"
+	RoleAgent      Role = "agent"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	return r == RoleAdmin || r == RoleSupervisor || r == RoleAgent
+}
+
+// SeesAll reports whether the role sees every inbox without membership.
+func (r Role) SeesAll() bool { return r == RoleAdmin || r == RoleSupervisor }
+
+// Actor is who performs a command: a signed-in user or the system itself
+// (jobs, automation), which has UserID 0.
+type Actor struct {
+	UserID int64
+	Role   Role
+	Name   string
+}
+
+// System is the actor for changes that no person made.
+var System = Actor{Role: RoleAdmin, Name: "Parley"}
+
+// IsSystem reports whether the actor is Parley itself.
+func (a Actor) IsSystem() bool { return a.UserID == 0 }
+
+// User is an agent, supervisor or admin.
+type User struct {
+	ID           int64     `json:"id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	Role         Role      `json:"role"`
+	Available    bool      `json:"available"`
+	Capacity     int       `json:"capacity"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Team is a group of users that conversations can be routed to.
+type Team struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	MemberIDs []int64   `json:"member_ids"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Channel is how customers reach an inbox.
+type Channel string
+
+// The channels.
+const (
+	ChannelEmail Channel = "email"
+	ChannelChat  Channel = "chat"
+	ChannelAPI   Channel = "api"
+	ChannelPhone Channel = "phone"
+)
+
+// Valid reports whether c is a known channel.
+func (c Channel) Valid() bool {
+	return c == ChannelEmail || c == ChannelChat || c == ChannelAPI || c == ChannelPhone
+}
+
+// Inbox is where one channel's conversations arrive.
+type Inbox struct {
+	ID               int64           `json:"id"`
+	Name             string          `json:"name"`
+	Channel          Channel         `json:"channel"`
+	Settings         json.RawMessage `json:"settings"`
+	AutoResolveAfter time.Duration   `json:"-"`
+	AutoCloseAfter   time.Duration   `json:"-"`
+	ReopenWindow     time.Duration   `json:"-"`
+	MemberIDs        []int64         `json:"member_ids"`
+	CreatedAt        time.Time       `json:"created_at"`
+}
+
+// Default inbox timings, as the core issue sets them.
+const (
+	DefaultAutoResolveAfter = 5 * 24 * time.Hour
+	DefaultAutoCloseAfter   = 4 * 24 * time.Hour
+	DefaultReopenWindow     = 7 * 24 * time.Hour
+)
+
+// ContactType is a customer's segment.
+type ContactType string
+
+// The contact types.
+const (
+	ContactCustomer ContactType = "customer"
+	ContactVIP      ContactType = "vip"
+	ContactLead     ContactType = "lead"
+	ContactPartner  ContactType = "partner"
+)
+
+// Valid reports whether t is a known contact type.
+func (t ContactType) Valid() bool {
+	return t == ContactCustomer || t == ContactVIP || t == ContactLead || t == ContactPartner
+}
+
+// IdentityKind is a way a contact can be recognised on a channel.
+type IdentityKind string
+
+// The identity kinds.
+const (
+	IdentityEmail    IdentityKind = "email"
+	IdentityPhone    IdentityKind = "phone"
+	IdentityExternal IdentityKind = "external"
+)
+
+// Identity is one address, number or external id of a contact.
+type Identity struct {
+	Kind  IdentityKind `json:"kind"`
+	Value string       `json:"value"`
+}
+
+// Contact is a customer.
+type Contact struct {
+	ID         int64           `json:"id"`
+	Name       string          `json:"name"`
+	Type       ContactType     `json:"type"`
+	Email      string          `json:"email,omitempty"`
+	Phone      string          `json:"phone,omitempty"`
+	Identities []Identity      `json:"identities"`
+	Attributes json.RawMessage `json:"attributes"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+}
+
+// ContactSummary is the part of a contact that travels with its conversations.
+type ContactSummary struct {
+	ID    int64       `json:"id"`
+	Name  string      `json:"name"`
+	Type  ContactType `json:"type"`
+	Email string      `json:"email,omitempty"`
+}
+
+// Status is a conversation's place in its life.
+type Status string
+
+// The statuses, in their usual order.
+const (
+	StatusNew      Status = "new"
+	StatusOpen     Status = "open"
+	StatusPending  Status = "pending"
+	StatusResolved Status = "resolved"
+	StatusClosed   Status = "closed"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusNew, StatusOpen, StatusPending, StatusResolved, StatusClosed:
+		return true
+	}
+	return false
+}
+
+// Priority is stored as a small integer so that it sorts.
+type Priority int
+
+// The priorities, lowest first.
+const (
+	PriorityLow Priority = iota
+	PriorityNormal
+	PriorityHigh
+	PriorityUrgent
+)
+
+var priorityNames = [...]string{"low", "normal", "high", "urgent"}
+
+func (p Priority) String() string {
+	if p < 0 || int(p) >= len(priorityNames) {
+		return "unknown"
+	}
+	return priorityNames[p]
+}
+
+// ParsePriority reads a priority name.
+func ParsePriority(s string) (Priority, bool) {
+	for i, n := range priorityNames {
+		if n == s {
+			return Priority(i), true
+		}
+	}
+	return 0, false
+}
+
+// MarshalJSON writes the priority's name.
+func (p Priority) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+
+// Conversation is one thread with a customer.
+type Conversation struct {
+	ID                     int64          `json:"id"`
+	InboxID                int64          `json:"inbox_id"`
+	Channel                Channel        `json:"channel"`
+	Contact                ContactSummary `json:"contact"`
+	Subject                string         `json:"subject"`
+	Status                 Status         `json:"status"`
+	Priority               Priority       `json:"priority"`
+	AssigneeID             *int64         `json:"assignee_id"`
+	TeamID                 *int64         `json:"team_id"`
+	Tags                   []string       `json:"tags"`
+	SnoozedUntil           *time.Time     `json:"snoozed_until"`
+	PreviousConversationID *int64         `json:"previous_conversation_id"`
+	MessageCount           int            `json:"message_count"`
+	Preview                string         `json:"preview"`
+	CreatedAt              time.Time      `json:"created_at"`
+	UpdatedAt              time.Time      `json:"updated_at"`
+	LastActivityAt         time.Time      `json:"last_activity_at"`
+	StatusChangedAt        time.Time      `json:"status_changed_at"`
+	FirstResponseAt        *time.Time     `json:"first_response_at"`
+	ResolvedAt             *time.Time     `json:"resolved_at"`
+	ClosedAt               *time.Time     `json:"closed_at"`
+	// WaitingSince is when the oldest customer message that no agent has
+	// answered yet arrived; nil when the ball is in the customer's court.
+	WaitingSince *time.Time `json:"waiting_since"`
+}
+
+// MessageKind tells replies (seen by the customer) from internal notes.
+type MessageKind string
+
+// The message kinds.
+const (
+	KindReply MessageKind = "reply"
+	KindNote  MessageKind = "note"
+)
+
+// Direction tells customer messages from agent messages.
+type Direction string
+
+// The directions.
+const (
+	Incoming Direction = "incoming"
+	Outgoing Direction = "outgoing"
+)
+
+// SenderType says who wrote a message.
+type SenderType string
+
+// The sender types.
+const (
+	SenderContact SenderType = "contact"
+	SenderUser    SenderType = "user"
+	SenderSystem  SenderType = "system"
+)
+
+// Message is one reply or note in a conversation.
+type Message struct {
+	ID             int64       `json:"id"`
+	ConversationID int64       `json:"conversation_id"`
+	Kind           MessageKind `json:"kind"`
+	Direction      Direction   `json:"direction"`
+	SenderType     SenderType  `json:"sender_type"`
+	SenderID       *int64      `json:"sender_id"`
+	SenderName     string      `json:"sender_name"`
+	Body           string      `json:"body"`
+	CreatedAt      time.Time   `json:"created_at"`
+}
+
+// Event is one recorded change to a conversation.
+type Event struct {
+	ID             int64           `json:"id"`
+	ConversationID int64           `json:"conversation_id"`
+	ActorType      SenderType      `json:"actor_type"`
+	ActorID        *int64          `json:"actor_id"`
+	ActorName      string          `json:"actor_name"`
+	Action         string          `json:"action"`
+	Before         json.RawMessage `json:"before"`
+	After          json.RawMessage `json:"after"`
+	CreatedAt      time.Time       `json:"created_at"`
+}
+
+// Tag is a label on conversations.
+type Tag struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// APIToken is a per-user bearer token; only its hash is stored.
+type APIToken struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// Session is a browser sign-in.
+type Session struct {
+	ID        int64
+	UserID    int64
+	CSRFToken string
+	ExpiresAt time.Time
+}

@@ -1,0 +1,471 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/parley-hq/parley/internal/model"
+)
+
+const conversationColumns = `c.id, c.inbox_id, i.channel, c.contact_id, ct.name, ct.type,
+ (SELECT ci.value FROM contact_identities ci WHERE ci.contact_id = c.contact_id AND ci.kind = 'email' ORDER BY ci.id LIMIT 1),
+ c.subject, c.status, c.priority, c.assignee_id, c.team_id, c.snoozed_until, c.previous_conversation_id,
+ c.message_count, c.preview, c.created_at, c.updated_at, c.last_activity_at, c.status_changed_at,
+ c.first_response_at, c.resolved_at, c.closed_at, c.waiting_since
+ FROM conversations c
+ JOIN inboxes i ON i.id = c.inbox_id
+ JOIN contacts ct ON ct.id = c.contact_id`
+
+func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, error) {
+	var c model.Conversation
+	var email sql.NullString
+	var assignee, team, snoozed, prev, firstResp, resolved, closed, waiting sql.NullInt64
+	var created, updated, activity, statusChanged int64
+	err := row.Scan(&c.ID, &c.InboxID, &c.Channel, &c.Contact.ID, &c.Contact.Name, &c.Contact.Type, &email,
+		&c.Subject, &c.Status, &c.Priority, &assignee, &team, &snoozed, &prev,
+		&c.MessageCount, &c.Preview, &created, &updated, &activity, &statusChanged,
+		&firstResp, &resolved, &closed, &waiting)
+	if err != nil {
+		return c, translate(err)
+	}
+	c.Contact.Email = email.String
+	c.AssigneeID, c.TeamID, c.PreviousConversationID = int64Ptr(assignee), int64Ptr(team), int64Ptr(prev)
+	c.SnoozedUntil, c.FirstResponseAt, c.ResolvedAt = timePtr(snoozed), timePtr(firstResp), timePtr(resolved)
+	c.ClosedAt, c.WaitingSince = timePtr(closed), timePtr(waiting)
+	c.CreatedAt, c.UpdatedAt = FromMillis(created), FromMillis(updated)
+	c.LastActivityAt, c.StatusChangedAt = FromMillis(activity), FromMillis(statusChanged)
+	c.Tags = []string{}
+	return c, nil
+}
+
+func getConversation(ctx context.Context, q querier, id int64) (model.Conversation, error) {
+	c, err := scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+` WHERE c.id = $1`, id))
+	if err != nil {
+		return c, err
+	}
+	tags, err := tagsFor(ctx, q, []int64{id})
+	if err != nil {
+		return c, err
+	}
+	if t := tags[id]; t != nil {
+		c.Tags = t
+	}
+	return c, nil
+}
+
+// ConversationByID reads one conversation with its contact and tags.
+func (s *Store) ConversationByID(ctx context.Context, id int64) (model.Conversation, error) {
+	return getConversation(ctx, s.Reader, id)
+}
+
+// ConversationByID reads one conversation inside the transaction.
+func (t *Tx) ConversationByID(ctx context.Context, id int64) (model.Conversation, error) {
+	return getConversation(ctx, t.tx, id)
+}
+
+// ConversationInsert is what a new conversation starts with.
+type ConversationInsert struct {
+	InboxID                int64
+	ContactID              int64
+	Subject                string
+	Status                 model.Status
+	Priority               model.Priority
+	PreviousConversationID *int64
+	Now                    time.Time
+}
+
+// CreateConversation inserts a conversation and returns its id.
+func (t *Tx) CreateConversation(ctx context.Context, in ConversationInsert) (int64, error) {
+	now := Millis(in.Now)
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO conversations
+ (inbox_id, contact_id, subject, status, priority, previous_conversation_id, created_at, updated_at, last_activity_at, status_changed_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $7) RETURNING id`,
+		in.InboxID, in.ContactID, in.Subject, in.Status, in.Priority, nullInt(in.PreviousConversationID), now).Scan(&id)
+	return id, translate(err)
+}
+
+// SaveConversation writes every mutable field of c back.
+func (t *Tx) SaveConversation(ctx context.Context, c model.Conversation) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE conversations SET subject = $2, status = $3, priority = $4,
+ assignee_id = $5, team_id = $6, snoozed_until = $7, message_count = $8, preview = $9, updated_at = $10,
+ last_activity_at = $11, status_changed_at = $12, first_response_at = $13, resolved_at = $14, closed_at = $15,
+ waiting_since = $16, contact_id = $17 WHERE id = $1`,
+		c.ID, c.Subject, c.Status, c.Priority, nullInt(c.AssigneeID), nullInt(c.TeamID), nullMillis(c.SnoozedUntil),
+		c.MessageCount, c.Preview, Millis(c.UpdatedAt), Millis(c.LastActivityAt), Millis(c.StatusChangedAt),
+		nullMillis(c.FirstResponseAt), nullMillis(c.ResolvedAt), nullMillis(c.ClosedAt), nullMillis(c.WaitingSince), c.Contact.ID)
+	return translate(err)
+}
+
+// ConversationFilter selects and orders conversations for a list.
+type ConversationFilter struct {
+	// VisibleTo limits the list to inboxes the user belongs to; 0 means all.
+	VisibleTo  int64
+	Statuses   []model.Status
+	AssigneeID int64 // 0 means any
+	Unassigned bool
+	TeamID     int64
+	InboxID    int64
+	Tags       []string // all of them
+	Priorities []model.Priority
+	Channels   []model.Channel
+	ContactID  int64
+	Snoozed    *bool
+	Query      string
+	Sort       string // last_activity, created or priority
+	Desc       bool
+	After      *Cursor
+	Limit      int
+	Now        time.Time
+}
+
+// Cursor is a keyset position: the sort value and id of the last row seen.
+type Cursor struct {
+	Sort  string `json:"s"`
+	Value int64  `json:"v"`
+	ID    int64  `json:"i"`
+}
+
+var sortColumns = map[string]string{
+	"last_activity": "c.last_activity_at",
+	"created":       "c.created_at",
+	"priority":      "c.priority",
+}
+
+// SortKey returns the value of the sort column of c, for the next cursor.
+func SortKey(sort string, c model.Conversation) int64 {
+	switch sort {
+	case "created":
+		return Millis(c.CreatedAt)
+	case "priority":
+		return int64(c.Priority)
+	default:
+		return Millis(c.LastActivityAt)
+	}
+}
+
+// ListConversations returns one page of conversations in keyset order.
+func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, error) {
+	col, ok := sortColumns[f.Sort]
+	if !ok {
+		return nil, fmt.Errorf("unknown sort %q", f.Sort)
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.VisibleTo != 0 {
+		where = append(where, "c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = "+arg(f.VisibleTo)+")")
+	}
+	if len(f.Statuses) > 0 {
+		var ph []string
+		for _, st := range f.Statuses {
+			ph = append(ph, arg(string(st)))
+		}
+		where = append(where, "c.status IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.AssigneeID != 0 {
+		where = append(where, "c.assignee_id = "+arg(f.AssigneeID))
+	}
+	if f.Unassigned {
+		where = append(where, "c.assignee_id IS NULL")
+	}
+	if f.TeamID != 0 {
+		where = append(where, "c.team_id = "+arg(f.TeamID))
+	}
+	if f.InboxID != 0 {
+		where = append(where, "c.inbox_id = "+arg(f.InboxID))
+	}
+	for _, tag := range f.Tags {
+		where = append(where, "EXISTS (SELECT 1 FROM conversation_tags x JOIN tags tg ON tg.id = x.tag_id WHERE x.conversation_id = c.id AND tg.name = "+arg(tag)+")")
+	}
+	if len(f.Priorities) > 0 {
+		var ph []string
+		for _, p := range f.Priorities {
+			ph = append(ph, arg(int(p)))
+		}
+		where = append(where, "c.priority IN ("+strings.Join(ph, ",")+")")
+	}
+	if len(f.Channels) > 0 {
+		var ph []string
+		for _, ch := range f.Channels {
+			ph = append(ph, arg(string(ch)))
+		}
+		where = append(where, "i.channel IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.ContactID != 0 {
+		where = append(where, "c.contact_id = "+arg(f.ContactID))
+	}
+	if f.Snoozed != nil {
+		if *f.Snoozed {
+			where = append(where, "c.snoozed_until > "+arg(Millis(f.Now)))
+		} else {
+			where = append(where, "(c.snoozed_until IS NULL OR c.snoozed_until <= "+arg(Millis(f.Now))+")")
+		}
+	}
+	if f.Query != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query)) + "%"
+		p := arg(like)
+		where = append(where, "(LOWER(c.subject) LIKE "+p+" ESCAPE '\\' OR LOWER(c.preview) LIKE "+p+" ESCAPE '\\' OR LOWER(ct.name) LIKE "+p+" ESCAPE '\\')")
+	}
+	op := ">"
+	dir := "ASC"
+	if f.Desc {
+		op, dir = "<", "DESC"
+	}
+	if f.After != nil {
+		where = append(where, "("+col+", c.id) "+op+" ("+arg(f.After.Value)+", "+arg(f.After.ID)+")")
+	}
+	q := `SELECT ` + conversationColumns
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY " + col + " " + dir + ", c.id " + dir + " LIMIT " + arg(f.Limit)
+
+	rows, err := s.Reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []model.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if err := s.attachTags(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) attachTags(ctx context.Context, cs []model.Conversation) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	tags, err := tagsFor(ctx, s.Reader, ids)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		if t := tags[cs[i].ID]; t != nil {
+			cs[i].Tags = t
+		}
+	}
+	return nil
+}
+
+func tagsFor(ctx context.Context, q querier, ids []int64) (map[int64][]string, error) {
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT x.conversation_id, t.name FROM conversation_tags x JOIN tags t ON t.id = x.tag_id
+ WHERE x.conversation_id IN (`+strings.Join(ph, ",")+`) ORDER BY t.name`, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, translate(err)
+		}
+		out[id] = append(out[id], name)
+	}
+	return out, translate(rows.Err())
+}
+
+// EnsureTag returns the id of the named tag, creating it if needed.
+func (t *Tx) EnsureTag(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES ($1)
+ ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
+	return id, translate(err)
+}
+
+// AddConversationTag tags a conversation; it reports whether the tag is new there.
+func (t *Tx) AddConversationTag(ctx context.Context, conversationID, tagID int64) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO conversation_tags (conversation_id, tag_id) VALUES ($1, $2)
+ ON CONFLICT DO NOTHING`, conversationID, tagID)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// RemoveConversationTag untags a conversation; it reports whether the tag was there.
+func (t *Tx) RemoveConversationTag(ctx context.Context, conversationID int64, name string) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM conversation_tags WHERE conversation_id = $1
+ AND tag_id = (SELECT id FROM tags WHERE name = $2)`, conversationID, name)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// ListTags returns every tag with the number of conversations carrying it.
+func (s *Store) ListTags(ctx context.Context) ([]model.Tag, error) {
+	rows, err := s.Reader.QueryContext(ctx, `SELECT t.id, t.name, (SELECT COUNT(*) FROM conversation_tags x WHERE x.tag_id = t.id)
+ FROM tags t ORDER BY t.name`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []model.Tag{}
+	for rows.Next() {
+		var tg model.Tag
+		if err := rows.Scan(&tg.ID, &tg.Name, &tg.Count); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, tg)
+	}
+	return out, translate(rows.Err())
+}
+
+// MessageInsert is a new message.
+type MessageInsert struct {
+	ConversationID int64
+	Kind           model.MessageKind
+	Direction      model.Direction
+	SenderType     model.SenderType
+	SenderID       *int64
+	Body           string
+	Now            time.Time
+}
+
+// CreateMessage inserts a message and returns it.
+func (t *Tx) CreateMessage(ctx context.Context, in MessageInsert) (model.Message, error) {
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, kind, direction, sender_type, sender_id, body, created_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		in.ConversationID, in.Kind, in.Direction, in.SenderType, nullInt(in.SenderID), in.Body, Millis(in.Now)).Scan(&id)
+	if err != nil {
+		return model.Message{}, translate(err)
+	}
+	return model.Message{ID: id, ConversationID: in.ConversationID, Kind: in.Kind, Direction: in.Direction,
+		SenderType: in.SenderType, SenderID: in.SenderID, Body: in.Body, CreatedAt: FromMillis(Millis(in.Now))}, nil
+}
+
+// ListMessages returns a conversation's messages after the given id, oldest first.
+func (s *Store) ListMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]model.Message, error) {
+	rows, err := s.Reader.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.kind, m.direction, m.sender_type, m.sender_id,
+ COALESCE(CASE m.sender_type WHEN 'user' THEN u.name WHEN 'contact' THEN ct.name ELSE 'Parley' END, ''), m.body, m.created_at
+ FROM messages m
+ JOIN conversations c ON c.id = m.conversation_id
+ LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id
+ LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id
+ WHERE m.conversation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3`, conversationID, afterID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []model.Message{}
+	for rows.Next() {
+		var m model.Message
+		var sender sql.NullInt64
+		var created int64
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Direction, &m.SenderType, &sender, &m.SenderName, &m.Body, &created); err != nil {
+			return nil, translate(err)
+		}
+		m.SenderID = int64Ptr(sender)
+		m.CreatedAt = FromMillis(created)
+		out = append(out, m)
+	}
+	return out, translate(rows.Err())
+}
+
+// EventInsert is one change to record.
+type EventInsert struct {
+	ConversationID int64
+	Actor          model.Actor
+	Action         string
+	Before, After  any
+	Now            time.Time
+}
+
+// CreateEvent records a change to a conversation.
+func (t *Tx) CreateEvent(ctx context.Context, in EventInsert) (int64, error) {
+	actorType := model.SenderUser
+	var actorID any = in.Actor.UserID
+	if in.Actor.IsSystem() {
+		actorType, actorID = model.SenderSystem, nil
+	}
+	before, err := jsonOrNull(in.Before)
+	if err != nil {
+		return 0, err
+	}
+	after, err := jsonOrNull(in.After)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = t.tx.QueryRowContext(ctx, `INSERT INTO conversation_events (conversation_id, actor_type, actor_id, action, before, after, created_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		in.ConversationID, actorType, actorID, in.Action, before, after, Millis(in.Now)).Scan(&id)
+	return id, translate(err)
+}
+
+func jsonOrNull(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	return string(b), nil
+}
+
+// ListEvents returns a conversation's events after the given id, oldest first.
+func (s *Store) ListEvents(ctx context.Context, conversationID, afterID int64, limit int) ([]model.Event, error) {
+	rows, err := s.Reader.QueryContext(ctx, `SELECT e.id, e.conversation_id, e.actor_type, e.actor_id,
+ COALESCE(CASE e.actor_type WHEN 'user' THEN u.name ELSE 'Parley' END, ''), e.action, e.before, e.after, e.created_at
+ FROM conversation_events e LEFT JOIN users u ON e.actor_type = 'user' AND u.id = e.actor_id
+ WHERE e.conversation_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`, conversationID, afterID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []model.Event{}
+	for rows.Next() {
+		var e model.Event
+		var actor sql.NullInt64
+		var before, after sql.NullString
+		var created int64
+		if err := rows.Scan(&e.ID, &e.ConversationID, &e.ActorType, &actor, &e.ActorName, &e.Action, &before, &after, &created); err != nil {
+			return nil, translate(err)
+		}
+		e.ActorID = int64Ptr(actor)
+		if before.Valid {
+			e.Before = json.RawMessage(before.String)
+		}
+		if after.Valid {
+			e.After = json.RawMessage(after.String)
+		}
+		e.CreatedAt = FromMillis(created)
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
+}
