@@ -51,6 +51,7 @@ type Env struct {
 	*app.App
 	Dialect string
 	Clock   *Clock
+	cfg     app.Config
 }
 
 // Each runs fn once per database: SQLite always, PostgreSQL when
@@ -74,12 +75,45 @@ func Open(t *testing.T, dialect string) *Env {
 	}
 	clock := NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	cfg.Now = clock.Now
-	a, err := app.Open(context.Background(), cfg)
+	e := &Env{Dialect: dialect, Clock: clock, cfg: cfg}
+	e.open(t)
+	return e
+}
+
+func (e *Env) open(t *testing.T) {
+	t.Helper()
+	a, err := app.Open(context.Background(), e.cfg)
 	if err != nil {
-		t.Fatalf("open %s: %v", dialect, err)
+		t.Fatalf("open %s: %v", e.Dialect, err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return &Env{App: a, Dialect: dialect, Clock: clock}
+	e.App = a
+}
+
+// Restart closes this Parley as a crash would leave it (no graceful
+// hand-over of anything in memory) and opens a new one on the same database.
+func (e *Env) Restart(t *testing.T) {
+	t.Helper()
+	if err := e.App.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	e.open(t)
+}
+
+// StartJobs runs the job queue until the test ends.
+func (e *Env) StartJobs(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := e.Jobs.Start(ctx); err != nil {
+		t.Fatalf("start jobs: %v", err)
+	}
+	q := e.Jobs
+	t.Cleanup(func() {
+		stop, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = q.Stop(stop)
+		cancel()
+	})
 }
 
 // PostgresURL returns the configured server URL, skipping (or, under CI,
