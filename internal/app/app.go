@@ -19,6 +19,7 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
+	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -43,6 +44,7 @@ type App struct {
 	Accounts      *account.Service
 	Contacts      *contact.Service
 	Conversations *conversation.Service
+	Hub           *realtime.Hub
 	Handler       http.Handler
 }
 
@@ -70,12 +72,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{Config: cfg, Store: st, Jobs: q}
 	a.Accounts = account.New(st, cfg.Now)
 	a.Contacts = contact.New(st, cfg.Now)
-	a.Conversations = conversation.New(st, q, cfg.Now, nil)
+	a.Hub = realtime.NewHub(st, cfg.Logger)
+	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
 
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Now: cfg.Now, Logger: cfg.Logger})
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
 	a.Handler = r
 	return a, nil
 }
@@ -94,7 +97,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		ln.Close()
 		return fmt.Errorf("start jobs: %w", err)
 	}
+	go a.Hub.Run(ctx)
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(a.Hub.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -33,6 +34,7 @@ type Deps struct {
 	Accounts      *account.Service
 	Contacts      *contact.Service
 	Conversations *conversation.Service
+	Hub           *realtime.Hub
 	Now           func() time.Time
 	Logger        *slog.Logger
 }
@@ -107,6 +109,8 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/conversations/{id}/messages", a.listMessages)
 			r.Post("/conversations/{id}/messages", a.createMessage)
 			r.Get("/conversations/{id}/events", a.listEvents)
+
+			r.Get("/events/stream", a.streamEvents)
 		})
 	})
 }

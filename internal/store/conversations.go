@@ -469,3 +469,72 @@ func (s *Store) ListEvents(ctx context.Context, conversationID, afterID int64, l
 	}
 	return out, translate(rows.Err())
 }
+
+// InboxEvent is an event with the inbox of its conversation, which decides
+// who may see it.
+type InboxEvent struct {
+	model.Event
+	InboxID int64 `json:"inbox_id"`
+}
+
+const inboxEventSelect = `SELECT e.id, e.conversation_id, e.actor_type, e.actor_id,
+ COALESCE(CASE e.actor_type WHEN 'user' THEN u.name ELSE 'Parley' END, ''), e.action, e.before, e.after, e.created_at, c.inbox_id
+ FROM conversation_events e
+ JOIN conversations c ON c.id = e.conversation_id
+ LEFT JOIN users u ON e.actor_type = 'user' AND u.id = e.actor_id`
+
+func scanInboxEvents(rows *sql.Rows, err error) ([]InboxEvent, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []InboxEvent
+	for rows.Next() {
+		var e InboxEvent
+		var actor sql.NullInt64
+		var before, after sql.NullString
+		var created int64
+		if err := rows.Scan(&e.ID, &e.ConversationID, &e.ActorType, &actor, &e.ActorName, &e.Action, &before, &after, &created, &e.InboxID); err != nil {
+			return nil, translate(err)
+		}
+		e.ActorID = int64Ptr(actor)
+		if before.Valid {
+			e.Before = json.RawMessage(before.String)
+		}
+		if after.Valid {
+			e.After = json.RawMessage(after.String)
+		}
+		e.CreatedAt = FromMillis(created)
+		out = append(out, e)
+	}
+	return out, translate(rows.Err())
+}
+
+// EventsByIDs reads the given events, oldest first.
+func (s *Store) EventsByIDs(ctx context.Context, ids []int64) ([]InboxEvent, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	return scanInboxEvents(s.Reader.QueryContext(ctx, inboxEventSelect+` WHERE e.id IN (`+strings.Join(ph, ",")+`) ORDER BY e.id`, args...))
+}
+
+// EventsAfter reads events after an id across all conversations, oldest
+// first; with visibleTo set, only those of the user's inboxes.
+func (s *Store) EventsAfter(ctx context.Context, afterID, visibleTo int64, limit int) ([]InboxEvent, error) {
+	if visibleTo == 0 {
+		return scanInboxEvents(s.Reader.QueryContext(ctx, inboxEventSelect+` WHERE e.id > $1 ORDER BY e.id LIMIT $2`, afterID, limit))
+	}
+	return scanInboxEvents(s.Reader.QueryContext(ctx, inboxEventSelect+` WHERE e.id > $1
+ AND c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $2) ORDER BY e.id LIMIT $3`, afterID, visibleTo, limit))
+}
+
+// InboxIDsOf lists the inboxes a user belongs to.
+func (s *Store) InboxIDsOf(ctx context.Context, userID int64) ([]int64, error) {
+	return scanIDs(s.Reader.QueryContext(ctx, `SELECT inbox_id FROM inbox_members WHERE user_id = $1`, userID))
+}

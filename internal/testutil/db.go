@@ -100,6 +100,23 @@ func (e *Env) Restart(t *testing.T) {
 	e.open(t)
 }
 
+// Twin opens a second Parley on the same database, as a second node
+// behind a load balancer would be.
+func (e *Env) Twin(t *testing.T) *Env {
+	t.Helper()
+	twin := &Env{Dialect: e.Dialect, Clock: e.Clock, cfg: e.cfg}
+	twin.open(t)
+	return twin
+}
+
+// StartRealtime runs the realtime hub until the test ends.
+func (e *Env) StartRealtime(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	go e.Hub.Run(ctx)
+	t.Cleanup(cancel)
+}
+
 // StartJobs runs the job queue until the test ends.
 func (e *Env) StartJobs(t *testing.T) {
 	t.Helper()

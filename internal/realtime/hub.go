@@ -1,0 +1,205 @@
+// Package realtime carries committed conversation events to the agents'
+// live streams. Services announce event ids after commit; the hub reads
+// each batch once and fans it out to every subscriber on this node. With
+// PostgreSQL, announcements travel between nodes by LISTEN/NOTIFY, so an
+// event raised on one node reaches streams connected to any other.
+package realtime
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parley-hq/parley/internal/store"
+)
+
+// Channel is the PostgreSQL notification channel.
+const Channel = "parley_events"
+
+// Hub fans events out to subscribers.
+type Hub struct {
+	store  *store.Store
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	pending []int64
+	wake    chan struct{}
+	closing chan struct{}
+	once    sync.Once
+	// ready is closed once this node receives announcements: at once on
+	// SQLite, after the first LISTEN on PostgreSQL.
+	ready     chan struct{}
+	readyOnce sync.Once
+}
+
+// Subscription receives batches of events until cancelled. A subscriber
+// that falls behind loses batches and is told to resync (Lagged), which a
+// stream does by replaying from the event log.
+type Subscription struct {
+	C      chan []store.InboxEvent
+	lagged chan struct{}
+}
+
+// Lagged is closed when the subscription has dropped a batch.
+func (s *Subscription) Lagged() <-chan struct{} { return s.lagged }
+
+// NewHub returns a hub on the store.
+func NewHub(st *store.Store, logger *slog.Logger) *Hub {
+	return &Hub{store: st, logger: logger, subs: map[*Subscription]struct{}{}, wake: make(chan struct{}, 1), closing: make(chan struct{}), ready: make(chan struct{})}
+}
+
+// Close tells every stream to end, so a graceful shutdown does not wait
+// for connections that never finish on their own.
+func (h *Hub) Close() { h.once.Do(func() { close(h.closing) }) }
+
+// Closing is closed when the hub is shutting down.
+func (h *Hub) Closing() <-chan struct{} { return h.closing }
+
+// Ready is closed once the hub receives announcements.
+func (h *Hub) Ready() <-chan struct{} { return h.ready }
+
+// Subscribe starts receiving; call the returned func to stop.
+func (h *Hub) Subscribe() (*Subscription, func()) {
+	s := &Subscription{C: make(chan []store.InboxEvent, 64), lagged: make(chan struct{})}
+	h.mu.Lock()
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
+	return s, func() {
+		h.mu.Lock()
+		delete(h.subs, s)
+		h.mu.Unlock()
+	}
+}
+
+// Announce is called after a commit with the new event ids. It only
+// queues them, so a write request never waits for fan-out; Run sends them
+// on in batches.
+func (h *Hub) Announce(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	h.mu.Lock()
+	h.pending = append(h.pending, ids...)
+	h.mu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends announced events on until ctx ends: on SQLite straight to this
+// node's subscribers; on PostgreSQL by NOTIFY to every node, this one
+// included, whose LISTEN connection (also run here) delivers them.
+func (h *Hub) Run(ctx context.Context) {
+	if h.store.Dialect == store.Postgres {
+		go h.listen(ctx)
+	} else {
+		h.readyOnce.Do(func() { close(h.ready) })
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		}
+		h.mu.Lock()
+		ids := h.pending
+		h.pending = nil
+		h.mu.Unlock()
+		if h.store.Dialect == store.Postgres {
+			h.notify(ctx, ids)
+		} else {
+			h.deliver(ctx, ids)
+		}
+	}
+}
+
+// notify sends ids in payloads under PostgreSQL's 8000-byte limit.
+func (h *Hub) notify(ctx context.Context, ids []int64) {
+	for len(ids) > 0 {
+		n := min(len(ids), 400)
+		parts := make([]string, n)
+		for i, id := range ids[:n] {
+			parts[i] = strconv.FormatInt(id, 10)
+		}
+		ids = ids[n:]
+		if _, err := h.store.Writer.ExecContext(ctx, `SELECT pg_notify($1, $2)`, Channel, strings.Join(parts, ",")); err != nil {
+			// Streams resync from the event log on reconnect: a lost
+			// notice delays an update but never loses it.
+			h.logger.Warn("realtime notify failed", "err", err)
+		}
+	}
+}
+
+func (h *Hub) deliver(ctx context.Context, ids []int64) {
+	h.mu.Lock()
+	n := len(h.subs)
+	h.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	events, err := h.store.EventsByIDs(ctx, ids)
+	if err != nil {
+		h.logger.Warn("realtime read events", "err", err)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		select {
+		case s.C <- events:
+		default:
+			select {
+			case <-s.lagged:
+			default:
+				close(s.lagged)
+			}
+		}
+	}
+}
+
+// listen relays PostgreSQL notifications to this node's subscribers until
+// ctx ends, reconnecting after failures.
+func (h *Hub) listen(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := h.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		h.logger.Warn("realtime listener lost its connection; reconnecting", "err", err)
+		time.Sleep(backoff)
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (h *Hub) listenOnce(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, h.store.URL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	h.readyOnce.Do(func() { close(h.ready) })
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for _, p := range strings.Split(n.Payload, ",") {
+			if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		h.deliver(ctx, ids)
+	}
+}
