@@ -153,6 +153,10 @@ func (s *Service) ParseFilter(actor model.Actor, q map[string][]string) (store.C
 			fields["cursor"] = "is not a cursor this server gave out"
 		} else if cur.Sort != sortKey(f) {
 			fields["cursor"] = "belongs to another sort order; start again without a cursor"
+		} else if f.Sort == "priority" && (cur.Value < int64(model.PriorityLow) || cur.Value > int64(model.PriorityUrgent)) {
+			// No row has such a priority, and PostgreSQL's SMALLINT column
+			// cannot even take the value as a parameter.
+			fields["cursor"] = "is not a cursor this server gave out"
 		} else {
 			f.After = &cur
 		}

@@ -7,6 +7,7 @@ package conversation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,6 +67,10 @@ type MessageRequest struct {
 	Direction  string `json:"direction"`
 	TemplateID *int64 `json:"template_id"`
 	Status     string `json:"status"`
+	// LastSeenMessageID is the newest message the author had seen; if
+	// someone else has written since, the reply is refused with a conflict
+	// so the author can review first (collision control).
+	LastSeenMessageID *int64 `json:"last_seen_message_id"`
 }
 
 // Patch changes a conversation; absent fields stay as they are.
@@ -323,6 +328,17 @@ func (s *Service) AddMessage(ctx context.Context, actor model.Actor, convID int6
 				return err
 			}
 		}
+		if req.LastSeenMessageID != nil {
+			n, err := o.tx.CountMessagesSince(ctx, c.ID, *req.LastSeenMessageID, actor.UserID)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return &apperr.Error{Kind: apperr.KindConflict,
+					Message: fmt.Sprintf("%d new message(s) arrived while you were writing; review them, then send again", n),
+					Fields:  map[string]string{"last_seen_message_id": "is no longer the newest message"}}
+			}
+		}
 		msg, c, err = o.addMessage(ctx, &c, inbox, kind, dir, req.Body)
 		if err != nil {
 			return err
@@ -480,8 +496,8 @@ func (o *op) setSnooze(ctx context.Context, c *model.Conversation, until *time.T
 		&river.InsertOpts{ScheduledAt: *until})
 }
 
-// Update applies a patch: each changed field is one event, all in one transaction.
-func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Patch) (model.Conversation, error) {
+// validatePatch checks a patch's values and returns its parsed priority.
+func (s *Service) validatePatch(p *Patch, requireChange bool) (model.Priority, error) {
 	fields := map[string]string{}
 	var priority model.Priority
 	if p.Priority != nil {
@@ -509,86 +525,31 @@ func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Pat
 		fields["snoozed_until"] = "must be in the future"
 	}
 	if len(fields) > 0 {
-		return model.Conversation{}, apperr.Invalid("the change is not valid", fields)
+		return priority, apperr.Invalid("the change is not valid", fields)
 	}
-	editsFields := p.Priority != nil || p.Subject != nil || p.AssigneeID.Set || p.TeamID.Set || p.SnoozedUntil.Set
-	if !editsFields && p.Status == nil {
-		return model.Conversation{}, apperr.Invalid("nothing to change: send at least one of status, priority, assignee_id, team_id, snoozed_until, subject", nil)
+	if requireChange && !p.editsFields() && p.Status == nil {
+		return priority, apperr.Invalid("nothing to change: send at least one of status, priority, assignee_id, team_id, snoozed_until, subject", nil)
 	}
-	err := s.run(ctx, actor, func(o *op) error {
+	return priority, nil
+}
+
+func (p Patch) editsFields() bool {
+	return p.Priority != nil || p.Subject != nil || p.AssigneeID.Set || p.TeamID.Set || p.SnoozedUntil.Set
+}
+
+// Update applies a patch: each changed field is one event, all in one transaction.
+func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Patch) (model.Conversation, error) {
+	priority, err := s.validatePatch(&p, true)
+	if err != nil {
+		return model.Conversation{}, err
+	}
+	err = s.run(ctx, actor, func(o *op) error {
 		c, err := o.load(ctx, id)
 		if err != nil {
 			return err
 		}
-		inbox, err := o.tx.InboxByID(ctx, c.InboxID)
-		if err != nil {
+		if err := o.applyPatch(ctx, &c, p, priority); err != nil {
 			return err
-		}
-		if editsFields {
-			if _, err := Next(c.Status, ActEdit); err != nil {
-				return err
-			}
-		}
-		if p.Subject != nil && *p.Subject != c.Subject {
-			if err := o.event(ctx, c.ID, "subject.changed", map[string]any{"subject": c.Subject}, map[string]any{"subject": *p.Subject}); err != nil {
-				return err
-			}
-			c.Subject = *p.Subject
-		}
-		if p.Priority != nil && priority != c.Priority {
-			if err := o.event(ctx, c.ID, "priority.changed", map[string]any{"priority": c.Priority}, map[string]any{"priority": priority}); err != nil {
-				return err
-			}
-			c.Priority = priority
-		}
-		if p.AssigneeID.Set && !sameID(c.AssigneeID, p.AssigneeID.Ptr()) {
-			if !p.AssigneeID.Null {
-				if err := o.checkAssignee(ctx, inbox.ID, p.AssigneeID.Value); err != nil {
-					return err
-				}
-			}
-			if err := o.event(ctx, c.ID, "assignee.changed", map[string]any{"assignee_id": c.AssigneeID}, map[string]any{"assignee_id": p.AssigneeID.Ptr()}); err != nil {
-				return err
-			}
-			c.AssigneeID = p.AssigneeID.Ptr()
-		}
-		if p.TeamID.Set && !sameID(c.TeamID, p.TeamID.Ptr()) {
-			if !p.TeamID.Null {
-				if ok, err := o.tx.TeamExists(ctx, p.TeamID.Value); err != nil {
-					return err
-				} else if !ok {
-					return apperr.Field("team_id", "no such team")
-				}
-			}
-			if err := o.event(ctx, c.ID, "team.changed", map[string]any{"team_id": c.TeamID}, map[string]any{"team_id": p.TeamID.Ptr()}); err != nil {
-				return err
-			}
-			c.TeamID = p.TeamID.Ptr()
-		}
-		if p.Status != nil {
-			action, err := actionForStatus(*p.Status)
-			if err != nil {
-				if *p.Status != c.Status {
-					return err
-				}
-			} else if err := o.setStatus(ctx, &c, inbox, action); err != nil {
-				return err
-			}
-		}
-		if p.SnoozedUntil.Set {
-			until := p.SnoozedUntil.Ptr()
-			if until != nil {
-				t := until.UTC().Truncate(time.Millisecond)
-				until = &t
-				if !snoozable(c.Status) {
-					return apperr.Conflict("only open or pending conversations can be snoozed; this one is " + string(c.Status))
-				}
-			}
-			if !sameTime(c.SnoozedUntil, until) {
-				if err := o.setSnooze(ctx, &c, until, ""); err != nil {
-					return err
-				}
-			}
 		}
 		c.UpdatedAt = o.now
 		return o.tx.SaveConversation(ctx, c)
@@ -597,6 +558,82 @@ func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Pat
 		return model.Conversation{}, err
 	}
 	return s.store.ConversationByID(ctx, id)
+}
+
+// applyPatch applies a validated patch to c, writing one event per change.
+// It does not save c.
+func (o *op) applyPatch(ctx context.Context, c *model.Conversation, p Patch, priority model.Priority) error {
+	inbox, err := o.tx.InboxByID(ctx, c.InboxID)
+	if err != nil {
+		return err
+	}
+	if p.editsFields() {
+		if _, err := Next(c.Status, ActEdit); err != nil {
+			return err
+		}
+	}
+	if p.Subject != nil && *p.Subject != c.Subject {
+		if err := o.event(ctx, c.ID, "subject.changed", map[string]any{"subject": c.Subject}, map[string]any{"subject": *p.Subject}); err != nil {
+			return err
+		}
+		c.Subject = *p.Subject
+	}
+	if p.Priority != nil && priority != c.Priority {
+		if err := o.event(ctx, c.ID, "priority.changed", map[string]any{"priority": c.Priority}, map[string]any{"priority": priority}); err != nil {
+			return err
+		}
+		c.Priority = priority
+	}
+	if p.AssigneeID.Set && !sameID(c.AssigneeID, p.AssigneeID.Ptr()) {
+		if !p.AssigneeID.Null {
+			if err := o.checkAssignee(ctx, inbox.ID, p.AssigneeID.Value); err != nil {
+				return err
+			}
+		}
+		if err := o.event(ctx, c.ID, "assignee.changed", map[string]any{"assignee_id": c.AssigneeID}, map[string]any{"assignee_id": p.AssigneeID.Ptr()}); err != nil {
+			return err
+		}
+		c.AssigneeID = p.AssigneeID.Ptr()
+	}
+	if p.TeamID.Set && !sameID(c.TeamID, p.TeamID.Ptr()) {
+		if !p.TeamID.Null {
+			if ok, err := o.tx.TeamExists(ctx, p.TeamID.Value); err != nil {
+				return err
+			} else if !ok {
+				return apperr.Field("team_id", "no such team")
+			}
+		}
+		if err := o.event(ctx, c.ID, "team.changed", map[string]any{"team_id": c.TeamID}, map[string]any{"team_id": p.TeamID.Ptr()}); err != nil {
+			return err
+		}
+		c.TeamID = p.TeamID.Ptr()
+	}
+	if p.Status != nil {
+		action, err := actionForStatus(*p.Status)
+		if err != nil {
+			if *p.Status != c.Status {
+				return err
+			}
+		} else if err := o.setStatus(ctx, c, inbox, action); err != nil {
+			return err
+		}
+	}
+	if p.SnoozedUntil.Set {
+		until := p.SnoozedUntil.Ptr()
+		if until != nil {
+			t := until.UTC().Truncate(time.Millisecond)
+			until = &t
+			if !snoozable(c.Status) {
+				return apperr.Conflict("only open or pending conversations can be snoozed; this one is " + string(c.Status))
+			}
+		}
+		if !sameTime(c.SnoozedUntil, until) {
+			if err := o.setSnooze(ctx, c, until, ""); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (o *op) checkAssignee(ctx context.Context, inboxID, userID int64) error {
@@ -642,46 +679,33 @@ func NormalizeTag(name string) (string, error) {
 	return name, nil
 }
 
-// AddTags tags a conversation; tags it already has are left alone.
-func (s *Service) AddTags(ctx context.Context, actor model.Actor, id int64, tags []string) (model.Conversation, error) {
+func normalizeTags(tags []string) ([]string, error) {
 	if len(tags) == 0 || len(tags) > 50 {
-		return model.Conversation{}, apperr.Field("tags", "send 1 to 50 tags")
+		return nil, apperr.Field("tags", "send 1 to 50 tags")
 	}
 	names := make([]string, 0, len(tags))
 	for _, t := range tags {
 		n, err := NormalizeTag(t)
 		if err != nil {
-			return model.Conversation{}, apperr.Field("tags", err.Error())
+			return nil, apperr.Field("tags", err.Error())
 		}
 		names = append(names, n)
 	}
-	err := s.run(ctx, actor, func(o *op) error {
+	return names, nil
+}
+
+// AddTags tags a conversation; tags it already has are left alone.
+func (s *Service) AddTags(ctx context.Context, actor model.Actor, id int64, tags []string) (model.Conversation, error) {
+	names, err := normalizeTags(tags)
+	if err != nil {
+		return model.Conversation{}, err
+	}
+	err = s.run(ctx, actor, func(o *op) error {
 		c, err := o.load(ctx, id)
 		if err != nil {
 			return err
 		}
-		if _, err := Next(c.Status, ActEdit); err != nil {
-			return err
-		}
-		var added []string
-		for _, n := range names {
-			tagID, err := o.tx.EnsureTag(ctx, n)
-			if err != nil {
-				return err
-			}
-			isNew, err := o.tx.AddConversationTag(ctx, c.ID, tagID)
-			if err != nil {
-				return err
-			}
-			if isNew {
-				added = append(added, n)
-			}
-		}
-		if len(added) == 0 {
-			return nil
-		}
-		c.UpdatedAt = o.now
-		if err := o.event(ctx, c.ID, "tags.added", nil, map[string]any{"tags": added}); err != nil {
+		if err := o.addTags(ctx, &c, names); err != nil {
 			return err
 		}
 		return o.tx.SaveConversation(ctx, c)
@@ -690,6 +714,31 @@ func (s *Service) AddTags(ctx context.Context, actor model.Actor, id int64, tags
 		return model.Conversation{}, err
 	}
 	return s.store.ConversationByID(ctx, id)
+}
+
+func (o *op) addTags(ctx context.Context, c *model.Conversation, names []string) error {
+	if _, err := Next(c.Status, ActEdit); err != nil {
+		return err
+	}
+	var added []string
+	for _, n := range names {
+		tagID, err := o.tx.EnsureTag(ctx, n)
+		if err != nil {
+			return err
+		}
+		isNew, err := o.tx.AddConversationTag(ctx, c.ID, tagID)
+		if err != nil {
+			return err
+		}
+		if isNew {
+			added = append(added, n)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	c.UpdatedAt = o.now
+	return o.event(ctx, c.ID, "tags.added", nil, map[string]any{"tags": added})
 }
 
 // RemoveTag untags a conversation.
@@ -703,19 +752,12 @@ func (s *Service) RemoveTag(ctx context.Context, actor model.Actor, id int64, ta
 		if err != nil {
 			return err
 		}
-		if _, err := Next(c.Status, ActEdit); err != nil {
-			return err
-		}
-		removed, err := o.tx.RemoveConversationTag(ctx, c.ID, name)
+		removed, err := o.removeTags(ctx, &c, []string{name})
 		if err != nil {
 			return err
 		}
-		if !removed {
+		if len(removed) == 0 {
 			return apperr.NotFound("tag " + name + " on this conversation")
-		}
-		c.UpdatedAt = o.now
-		if err := o.event(ctx, c.ID, "tags.removed", nil, map[string]any{"tags": []string{name}}); err != nil {
-			return err
 		}
 		return o.tx.SaveConversation(ctx, c)
 	})
@@ -723,6 +765,28 @@ func (s *Service) RemoveTag(ctx context.Context, actor model.Actor, id int64, ta
 		return model.Conversation{}, err
 	}
 	return s.store.ConversationByID(ctx, id)
+}
+
+// removeTags untags c and reports which of names it carried.
+func (o *op) removeTags(ctx context.Context, c *model.Conversation, names []string) ([]string, error) {
+	if _, err := Next(c.Status, ActEdit); err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range names {
+		ok, err := o.tx.RemoveConversationTag(ctx, c.ID, n)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			removed = append(removed, n)
+		}
+	}
+	if len(removed) == 0 {
+		return nil, nil
+	}
+	c.UpdatedAt = o.now
+	return removed, o.event(ctx, c.ID, "tags.removed", nil, map[string]any{"tags": removed})
 }
 
 // Messages lists a conversation's messages, oldest first.

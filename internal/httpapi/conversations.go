@@ -12,6 +12,7 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/page"
+	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -151,6 +152,9 @@ func (a *api) subList(r *http.Request) (id, after int64, limit int, err error) {
 	if id, err = pathID(r, "id", "conversation"); err != nil {
 		return
 	}
+	if err = onlyParams(r, "limit", "cursor"); err != nil {
+		return
+	}
 	if limit, err = page.Limit(r.URL.Query().Get("limit")); err != nil {
 		return
 	}
@@ -159,11 +163,19 @@ func (a *api) subList(r *http.Request) (id, after int64, limit int, err error) {
 }
 
 func (a *api) listTags(w http.ResponseWriter, r *http.Request) {
+	if err := onlyParams(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	tags, err := a.Store.ListTags(r.Context())
 	respond(w, r, http.StatusOK, list[model.Tag]{Items: tags}, err)
 }
 
 func (a *api) listContacts(w http.ResponseWriter, r *http.Request) {
+	if err := onlyParams(r, "q", "type", "limit", "cursor"); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	limit, err := page.Limit(q.Get("limit"))
 	if err != nil {
@@ -264,4 +276,50 @@ func (a *api) contactConversations(w http.ResponseWriter, r *http.Request) {
 	f.ContactID = id
 	p, err := a.Conversations.List(r.Context(), actor, f)
 	respond(w, r, http.StatusOK, p, err)
+}
+
+func (a *api) bulkUpdate(w http.ResponseWriter, r *http.Request) {
+	var req conversation.BulkRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	res, err := a.Conversations.Bulk(r.Context(), principal(r).Actor(), req)
+	respond(w, r, http.StatusOK, res, err)
+}
+
+type presenceRequest struct {
+	State string `json:"state"`
+}
+
+// presence announces that the caller is viewing, typing in or leaving a
+// conversation, for collision control; it stores nothing.
+func (a *api) presence(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "conversation")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req presenceRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.State != "viewing" && req.State != "typing" && req.State != "left" {
+		writeError(w, r, apperr.Field("state", "must be viewing, typing or left"))
+		return
+	}
+	actor := principal(r).Actor()
+	c, err := a.Conversations.Get(r.Context(), actor, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	err = a.Hub.PublishPresence(r.Context(), realtime.Presence{ConversationID: c.ID, InboxID: c.InboxID,
+		UserID: actor.UserID, Name: actor.Name, State: req.State, At: a.Now().UTC()})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

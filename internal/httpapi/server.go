@@ -59,7 +59,7 @@ func Routes(r chi.Router, d Deps) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(a.limitBody)
+		r.Use(a.limitBody, rejectNUL)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, apperr.NotFound("endpoint "+r.Method+" "+r.URL.Path))
 		})
@@ -102,6 +102,7 @@ func Routes(r chi.Router, d Deps) {
 
 			r.Get("/conversations", a.listConversations)
 			r.Post("/conversations", a.createConversation)
+			r.Post("/conversations/bulk", a.bulkUpdate)
 			r.Get("/conversations/{id}", a.getConversation)
 			r.Patch("/conversations/{id}", a.updateConversation)
 			r.Post("/conversations/{id}/tags", a.addTags)
@@ -109,6 +110,7 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/conversations/{id}/messages", a.listMessages)
 			r.Post("/conversations/{id}/messages", a.createMessage)
 			r.Get("/conversations/{id}/events", a.listEvents)
+			r.Post("/conversations/{id}/presence", a.presence)
 
 			r.Get("/events/stream", a.streamEvents)
 		})
@@ -134,6 +136,19 @@ func Recover(next http.Handler) http.Handler {
 func (a *api) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rejectNUL refuses a URL holding a NUL character. PostgreSQL can neither
+// store nor compare one, so a %00 in a filter, search or tag would answer
+// 500 there (and match differently on SQLite); no id, filter or tag needs it.
+func rejectNUL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.ContainsRune(r.URL.Path, 0) || strings.ContainsRune(r.URL.RawQuery, 0) || strings.Contains(r.URL.RawQuery, "%00") {
+			writeError(w, r, apperr.Invalid("the URL holds a NUL character (%00), which no id, filter or tag may contain", nil))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -117,6 +117,18 @@ func (a *api) streamEvents(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			flusher.Flush()
+		case p := <-sub.Presence:
+			if p.UserID == actor.UserID || !scope.sees(p.InboxID) {
+				continue
+			}
+			b, err := json.Marshal(p)
+			if err != nil {
+				return
+			}
+			if _, err := fmt.Fprintf(w, "event: presence\ndata: %s\n\n", b); err != nil {
+				return
+			}
+			flusher.Flush()
 		case <-sub.Lagged():
 			// This stream fell behind the hub; catch up from the log.
 			cancel()

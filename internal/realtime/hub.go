@@ -7,6 +7,7 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -18,8 +19,23 @@ import (
 	"github.com/parley-hq/parley/internal/store"
 )
 
-// Channel is the PostgreSQL notification channel.
-const Channel = "parley_events"
+// The PostgreSQL notification channels: committed event ids, and
+// presence (who is viewing or typing), which is never stored.
+const (
+	Channel         = "parley_events"
+	PresenceChannel = "parley_presence"
+)
+
+// Presence says that an agent is viewing or typing in a conversation, or
+// has left it. It is ephemeral: streams show it, nothing stores it.
+type Presence struct {
+	ConversationID int64     `json:"conversation_id"`
+	InboxID        int64     `json:"inbox_id"`
+	UserID         int64     `json:"user_id"`
+	Name           string    `json:"name"`
+	State          string    `json:"state"`
+	At             time.Time `json:"at"`
+}
 
 // Hub fans events out to subscribers.
 type Hub struct {
@@ -42,8 +58,11 @@ type Hub struct {
 // that falls behind loses batches and is told to resync (Lagged), which a
 // stream does by replaying from the event log.
 type Subscription struct {
-	C      chan []store.InboxEvent
-	lagged chan struct{}
+	C chan []store.InboxEvent
+	// Presence receives presence notices; a full channel drops them, as
+	// the next heartbeat repeats them anyway.
+	Presence chan Presence
+	lagged   chan struct{}
 }
 
 // Lagged is closed when the subscription has dropped a batch.
@@ -66,7 +85,7 @@ func (h *Hub) Ready() <-chan struct{} { return h.ready }
 
 // Subscribe starts receiving; call the returned func to stop.
 func (h *Hub) Subscribe() (*Subscription, func()) {
-	s := &Subscription{C: make(chan []store.InboxEvent, 64), lagged: make(chan struct{})}
+	s := &Subscription{C: make(chan []store.InboxEvent, 64), Presence: make(chan Presence, 64), lagged: make(chan struct{})}
 	h.mu.Lock()
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -164,6 +183,31 @@ func (h *Hub) deliver(ctx context.Context, ids []int64) {
 	}
 }
 
+// PublishPresence tells every node's streams about an agent's presence.
+func (h *Hub) PublishPresence(ctx context.Context, p Presence) error {
+	if h.store.Dialect == store.Postgres {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		_, err = h.store.Writer.ExecContext(ctx, `SELECT pg_notify($1, $2)`, PresenceChannel, string(b))
+		return err
+	}
+	h.deliverPresence(p)
+	return nil
+}
+
+func (h *Hub) deliverPresence(p Presence) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		select {
+		case s.Presence <- p:
+		default:
+		}
+	}
+}
+
 // listen relays PostgreSQL notifications to this node's subscribers until
 // ctx ends, reconnecting after failures.
 func (h *Hub) listen(ctx context.Context) {
@@ -185,7 +229,7 @@ func (h *Hub) listenOnce(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel+"; LISTEN "+PresenceChannel); err != nil {
 		return err
 	}
 	h.readyOnce.Do(func() { close(h.ready) })
@@ -193,6 +237,13 @@ func (h *Hub) listenOnce(ctx context.Context) error {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel == PresenceChannel {
+			var p Presence
+			if json.Unmarshal([]byte(n.Payload), &p) == nil {
+				h.deliverPresence(p)
+			}
+			continue
 		}
 		var ids []int64
 		for _, p := range strings.Split(n.Payload, ",") {

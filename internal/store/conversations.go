@@ -538,3 +538,86 @@ func (s *Store) EventsAfter(ctx context.Context, afterID, visibleTo int64, limit
 func (s *Store) InboxIDsOf(ctx context.Context, userID int64) ([]int64, error) {
 	return scanIDs(s.Reader.QueryContext(ctx, `SELECT inbox_id FROM inbox_members WHERE user_id = $1`, userID))
 }
+
+// FolderCounts are the live counts of the inbox sidebar.
+type FolderCounts struct {
+	Mine, Unassigned, All, Snoozed int
+	ByInbox                        map[int64]int
+	ByTeam                         map[int64]int
+	ByStatus                       map[model.Status]int
+}
+
+// CountFolders counts the active (new, open, pending and not snoozed)
+// conversations per folder, and every conversation per status, within
+// what the user may see (visibleTo 0 = everything).
+func (s *Store) CountFolders(ctx context.Context, userID, visibleTo int64, now time.Time) (FolderCounts, error) {
+	fc := FolderCounts{ByInbox: map[int64]int{}, ByTeam: map[int64]int{}, ByStatus: map[model.Status]int{}}
+	scope, args := "", []any{Millis(now)}
+	if visibleTo != 0 {
+		scope = " AND inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $2)"
+		args = append(args, visibleTo)
+	}
+	rows, err := s.Reader.QueryContext(ctx, `SELECT inbox_id, COALESCE(team_id, 0), COALESCE(assignee_id, 0),
+ CASE WHEN snoozed_until > $1 THEN 1 ELSE 0 END, COUNT(*)
+ FROM conversations WHERE status IN ('new','open','pending')`+scope+`
+ GROUP BY inbox_id, COALESCE(team_id, 0), COALESCE(assignee_id, 0), CASE WHEN snoozed_until > $1 THEN 1 ELSE 0 END`, args...)
+	if err != nil {
+		return fc, translate(err)
+	}
+	for rows.Next() {
+		var inbox, team, assignee int64
+		var snoozed, n int
+		if err := rows.Scan(&inbox, &team, &assignee, &snoozed, &n); err != nil {
+			rows.Close()
+			return fc, translate(err)
+		}
+		if snoozed == 1 {
+			fc.Snoozed += n
+			continue
+		}
+		fc.All += n
+		fc.ByInbox[inbox] += n
+		if team != 0 {
+			fc.ByTeam[team] += n
+		}
+		switch assignee {
+		case 0:
+			fc.Unassigned += n
+		case userID:
+			fc.Mine += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fc, translate(err)
+	}
+	scope = ""
+	args = nil
+	if visibleTo != 0 {
+		scope = " WHERE inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $1)"
+		args = append(args, visibleTo)
+	}
+	rows, err = s.Reader.QueryContext(ctx, `SELECT status, COUNT(*) FROM conversations`+scope+` GROUP BY status`, args...)
+	if err != nil {
+		return fc, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st model.Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return fc, translate(err)
+		}
+		fc.ByStatus[st] = n
+	}
+	return fc, translate(rows.Err())
+}
+
+// CountMessagesSince counts a conversation's messages after afterID that
+// the given user did not write: what a collision warning is about.
+func (t *Tx) CountMessagesSince(ctx context.Context, conversationID, afterID, userID int64) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND id > $2
+ AND NOT (sender_type = 'user' AND sender_id = $3)`, conversationID, afterID, userID).Scan(&n)
+	return n, translate(err)
+}

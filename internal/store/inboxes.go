@@ -105,10 +105,14 @@ func (t *Tx) AddInboxMember(ctx context.Context, inboxID, userID int64) error {
 	return translate(err)
 }
 
-// RemoveInboxMember removes a user from an inbox.
-func (t *Tx) RemoveInboxMember(ctx context.Context, inboxID, userID int64) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM inbox_members WHERE inbox_id = $1 AND user_id = $2`, inboxID, userID)
-	return translate(err)
+// RemoveInboxMember removes a user from an inbox; it reports whether they were in it.
+func (t *Tx) RemoveInboxMember(ctx context.Context, inboxID, userID int64) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM inbox_members WHERE inbox_id = $1 AND user_id = $2`, inboxID, userID)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // IsInboxMember reports whether the user belongs to the inbox.
