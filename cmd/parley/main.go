@@ -118,6 +118,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	}
 	return a.Serve(ctx, func(bound string) {
 		fmt.Fprintf(stdout, "Parley is listening on http://%s\n", bound)
+		if a.SetupCode != "" {
+			fmt.Fprintf(stdout, "First run: open http://%s/setup and enter the setup code %s to create the first admin\n", bound, a.SetupCode)
+		}
 		if login != nil {
 			fmt.Fprintf(stdout, "Demo login: %s / %s  (API token: %s)\n", login.Email, login.Password, login.Token)
 		}

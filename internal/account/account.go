@@ -256,12 +256,13 @@ type Session struct {
 	User      model.User
 }
 
-// Login checks a password and opens a session. Attempts are limited per
-// email and per client address.
+// Login checks a password and opens a session. Failed attempts are
+// limited per email and per client address.
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	now := s.now()
-	if !s.login.allow("email:"+email, now) || !s.login.allow("addr:"+clientAddr, now) {
+	emailKey, addrKey := "email:"+email, "addr:"+clientAddr
+	if s.login.blocked(emailKey, now) || s.login.blocked(addrKey, now) {
 		return Session{}, apperr.RateLimited("too many sign-in attempts; wait a few minutes")
 	}
 	u, err := s.store.UserByEmail(ctx, email)
@@ -269,6 +270,10 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		return Session{}, err
 	}
 	if err != nil || u.PasswordHash == "" || !CheckPassword(u.PasswordHash, password) {
+		// Only failures count, so colleagues behind one office address
+		// signing in at the start of a shift are never locked out.
+		s.login.fail(emailKey, now)
+		s.login.fail(addrKey, now)
 		return Session{}, apperr.Unauthenticated("wrong email or password")
 	}
 	sess := Session{Secret: NewSecret("ps_"), CSRFToken: NewSecret(""), ExpiresAt: now.Add(SessionLifetime), User: u}
@@ -560,18 +565,47 @@ func (s *Service) changeInboxMember(ctx context.Context, actor model.Actor, inbo
 		if _, err := tx.InboxByID(ctx, inboxID); err != nil {
 			return notFound(err, "inbox")
 		}
+		if !add {
+			// The user is named by the path: one who is not a member (or
+			// does not exist) is a membership that is not there, as for teams.
+			removed, err := tx.RemoveInboxMember(ctx, inboxID, userID)
+			if err == nil && !removed {
+				return apperr.NotFound("member")
+			}
+			return err
+		}
 		if _, err := tx.UserByID(ctx, userID); errors.Is(err, store.ErrNotFound) {
 			return apperr.Field("user_id", "no such user")
 		} else if err != nil {
 			return err
 		}
-		if add {
-			return tx.AddInboxMember(ctx, inboxID, userID)
-		}
-		return tx.RemoveInboxMember(ctx, inboxID, userID)
+		return tx.AddInboxMember(ctx, inboxID, userID)
 	})
 	if err != nil {
 		return InboxView{}, err
 	}
 	return s.GetInbox(ctx, actor, inboxID)
+}
+
+// SetupFirstAdmin creates the first admin of an empty install. It refuses
+// once any user exists, so the one-time setup page cannot be replayed.
+func (s *Service) SetupFirstAdmin(ctx context.Context, req UserCreateRequest) (model.User, error) {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil {
+		return model.User{}, err
+	}
+	if n > 0 {
+		return model.User{}, apperr.Conflict("Parley is already set up; sign in instead")
+	}
+	if req.Password == "" {
+		return model.User{}, apperr.Field("password", "must be 8 to 200 characters")
+	}
+	req.Role = model.RoleAdmin
+	return s.CreateUser(ctx, model.System, req)
+}
+
+// NeedsSetup reports whether the install has no users yet.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	n, err := s.store.CountUsers(ctx)
+	return n == 0, err
 }

@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// limiter allows a fixed number of attempts per key in a sliding window.
+// limiter allows a fixed number of failed attempts per key in a sliding
+// window; successes do not count, so a team behind one address can sign in.
 // It is per process: behind a load balancer each node counts on its own,
 // which still bounds guessing to nodes × limit per window.
 type limiter struct {
@@ -19,25 +20,38 @@ func newLimiter(limit int, window time.Duration) *limiter {
 	return &limiter{limit: limit, window: window, hits: map[string][]time.Time{}}
 }
 
-// allow records an attempt for key and reports whether it is within the limit.
-func (l *limiter) allow(key string, now time.Time) bool {
+// blocked reports whether key has used up its attempts in the window.
+func (l *limiter) blocked(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(key, now)) >= l.limit
+}
+
+// fail records a failed attempt for key.
+func (l *limiter) fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.hits) > 10_000 {
 		l.sweep(now)
 	}
+	l.hits[key] = append(l.recent(key, now), now)
+}
+
+// recent drops key's attempts older than the window and returns the rest.
+// The caller holds l.mu.
+func (l *limiter) recent(key string, now time.Time) []time.Time {
 	kept := l.hits[key][:0]
 	for _, t := range l.hits[key] {
 		if now.Sub(t) < l.window {
 			kept = append(kept, t)
 		}
 	}
-	if len(kept) >= l.limit {
-		l.hits[key] = kept
-		return false
+	if len(kept) == 0 {
+		delete(l.hits, key)
+		return nil
 	}
-	l.hits[key] = append(kept, now)
-	return true
+	l.hits[key] = kept
+	return kept
 }
 
 func (l *limiter) sweep(now time.Time) {

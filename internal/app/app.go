@@ -21,6 +21,7 @@ import (
 	"github.com/parley-hq/parley/internal/jobs"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/web"
 )
 
 // Config is everything Parley is started with.
@@ -45,7 +46,10 @@ type App struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Hub           *realtime.Hub
-	Handler       http.Handler
+	// SetupCode guards the first-run page of an empty install; empty once
+	// users exist.
+	SetupCode string
+	Handler   http.Handler
 }
 
 // Open connects to the database, applies migrations and builds the services.
@@ -76,9 +80,23 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
 
+	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
+		st.Close()
+		return nil, err
+	} else if need && !cfg.Demo {
+		a.SetupCode = account.NewSecret("")[:10]
+	}
+	webApp, err := web.New(web.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations,
+		Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
+	webApp.Routes(r)
 	a.Handler = r
 	return a, nil
 }

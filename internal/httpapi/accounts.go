@@ -108,6 +108,10 @@ func (a *api) createOwnToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listUsers(w http.ResponseWriter, r *http.Request) {
+	if err := onlyParams(r, "limit", "cursor"); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	limit, err := page.Limit(r.URL.Query().Get("limit"))
 	if err != nil {
 		writeError(w, r, err)
@@ -178,6 +182,10 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listTeams(w http.ResponseWriter, r *http.Request) {
+	if err := onlyParams(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	teams, err := a.Accounts.ListTeams(r.Context(), principal(r).Actor())
 	if err != nil {
 		writeError(w, r, err)
@@ -257,6 +265,10 @@ func (a *api) removeTeamMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listInboxes(w http.ResponseWriter, r *http.Request) {
+	if err := onlyParams(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	inboxes, err := a.Accounts.ListInboxes(r.Context(), principal(r).Actor())
 	if err != nil {
 		writeError(w, r, err)

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,10 +66,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 // wrong types and oversized bodies are the caller's errors. The body is
 // read as JSON whatever its Content-Type says (curl sends a form type by
 // default); cookie callers are protected from cross-site posts by CSRF.
+// The body must be an object: a bare null would decode as "no fields" and
+// let a write through as if the caller had sent {}.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		return jsonError(err)
 	}
 	if dec.More() {
@@ -75,6 +79,53 @@ func decode(r *http.Request, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return apperr.Invalid("the body has data after its JSON value", nil)
+	}
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return apperr.Invalid("the body must be a JSON object", nil)
+	}
+	if hasNUL(raw) {
+		return apperr.Invalid(`the body holds a NUL character (\u0000), which no text may contain`, nil)
+	}
+	strict := json.NewDecoder(bytes.NewReader(raw))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	return nil
+}
+
+// hasNUL reports whether a JSON text escapes a NUL character (a raw one is
+// a syntax error already). PostgreSQL cannot store NUL in text, so without
+// this check such input answers 500 there and is stored on SQLite.
+func hasNUL(raw []byte) bool {
+	for i := 0; i+1 < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] == 'u' && bytes.HasPrefix(raw[i+2:], []byte("0000")) {
+			return true
+		}
+		i++ // skip the escaped character, so "\\u0000" is not taken for one
+	}
+	return false
+}
+
+// onlyParams refuses query keys a list does not know, as the conversation
+// list does, so a typo never silently returns everything.
+func onlyParams(r *http.Request, known ...string) error {
+	fields := map[string]string{}
+	for k := range r.URL.Query() {
+		if slices.Contains(known, k) {
+			continue
+		}
+		if len(known) == 0 {
+			fields[k] = "is not a parameter; this list takes none"
+		} else {
+			fields[k] = "is not a parameter; use " + strings.Join(known, ", ")
+		}
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid("the list request is not valid", fields)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -217,8 +218,10 @@ func (rec *recorder) Write(b []byte) (int, error) {
 }
 
 // idempotent replays the first successful response to a write that carries
-// an Idempotency-Key the same user has used before. Failed attempts are
-// not stored, so a client may fix its request and retry with the same key.
+// an Idempotency-Key the same user has used before. The key is claimed
+// before the write runs, so concurrent retries cannot each run it: while
+// the first is running, the others answer 409 and may retry. Failed
+// attempts release the key, so a client may fix its request and retry.
 func (a *api) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -230,29 +233,58 @@ func (a *api) idempotent(next http.Handler) http.Handler {
 			writeError(w, r, apperr.Invalid("Idempotency-Key must be at most 200 characters", nil))
 			return
 		}
+		ctx := context.WithoutCancel(r.Context())
 		user := principal(r).User.ID
-		prev, err := a.Store.IdempotentResponse(r.Context(), user, key)
-		if err == nil {
-			if prev.Method != r.Method || prev.Path != r.URL.Path {
-				writeError(w, r, apperr.Conflict("this Idempotency-Key was used for "+prev.Method+" "+prev.Path))
-				return
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(prev.Status)
-			_, _ = w.Write(prev.Body)
+		now := a.Now()
+		claimed, err := a.Store.ReserveIdempotencyKey(ctx, user, key, r.Method, r.URL.Path, now, now.Add(-idempotencyClaimTimeout))
+		if err != nil {
+			writeError(w, r, err)
 			return
 		}
+		if !claimed {
+			prev, err := a.Store.IdempotentResponse(ctx, user, key)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				// The claim was released between our two reads.
+				writeError(w, r, apperr.Conflict("a request with this Idempotency-Key just failed; retry"))
+			case err != nil:
+				writeError(w, r, err)
+			case prev.Method != r.Method || prev.Path != r.URL.Path:
+				writeError(w, r, apperr.Conflict("this Idempotency-Key was used for "+prev.Method+" "+prev.Path))
+			case prev.Status == 0:
+				writeError(w, r, apperr.Conflict("a request with this Idempotency-Key is still running; retry in a moment"))
+			default:
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Idempotent-Replayed", "true")
+				w.WriteHeader(prev.Status)
+				_, _ = w.Write(prev.Body)
+			}
+			return
+		}
+		answered := false
+		defer func() {
+			// Also on panic: an unanswered claim must not block the key.
+			if !answered {
+				if err := a.Store.ReleaseIdempotencyKey(ctx, user, key); err != nil {
+					slog.ErrorContext(ctx, "release idempotency key", "err", err)
+				}
+			}
+		}()
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		if rec.status >= 200 && rec.status < 300 {
-			if err := a.Store.SaveIdempotentResponse(context.WithoutCancel(r.Context()), user, key,
-				store.Idempotent{Method: r.Method, Path: r.URL.Path, Status: rec.status, Body: rec.body.Bytes()}, a.Now()); err != nil {
-				slog.ErrorContext(r.Context(), "save idempotent response", "err", err)
+			if err := a.Store.CompleteIdempotencyKey(ctx, user, key, rec.status, rec.body.Bytes()); err != nil {
+				slog.ErrorContext(ctx, "save idempotent response", "err", err)
+				return
 			}
+			answered = true
 		}
 	})
 }
+
+// idempotencyClaimTimeout is how long a claimed key may stay unanswered
+// before a retry takes it over, as after a crash mid-request.
+const idempotencyClaimTimeout = time.Minute
 
 // clientAddr is the peer's address, for rate limits.
 func clientAddr(r *http.Request) string {

@@ -64,8 +64,11 @@ func New(ctx context.Context, st *store.Store, opts Options) (*Queue, error) {
 		Workers:           workers,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		FetchPollInterval: opts.PollInterval,
-		Logger:            quiet(opts.Logger),
-		JobTimeout:        time.Minute,
+		// River refuses a poll interval shorter than its fetch cooldown
+		// (100ms by default), so a fast poll brings the cooldown down with it.
+		FetchCooldown: min(100*time.Millisecond, opts.PollInterval),
+		Logger:        quiet(opts.Logger),
+		JobTimeout:    time.Minute,
 	})
 	if err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, 
 }
 
 func getConversation(ctx context.Context, q querier, id int64) (model.Conversation, error) {
-	c, err := scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+` WHERE c.id = $1`, id))
+	c, err := scanConversation(q.QueryRowContext(ctx, conversationByIDSQL, id))
 	if err != nil {
 		return c, err
 	}
@@ -59,12 +59,12 @@ func getConversation(ctx context.Context, q querier, id int64) (model.Conversati
 
 // ConversationByID reads one conversation with its contact and tags.
 func (s *Store) ConversationByID(ctx context.Context, id int64) (model.Conversation, error) {
-	return getConversation(ctx, s.Reader, id)
+	return getConversation(ctx, s.reader(), id)
 }
 
 // ConversationByID reads one conversation inside the transaction.
 func (t *Tx) ConversationByID(ctx context.Context, id int64) (model.Conversation, error) {
-	return getConversation(ctx, t.tx, id)
+	return getConversation(ctx, t.q(), id)
 }
 
 // ConversationInsert is what a new conversation starts with.
@@ -91,10 +91,7 @@ func (t *Tx) CreateConversation(ctx context.Context, in ConversationInsert) (int
 
 // SaveConversation writes every mutable field of c back.
 func (t *Tx) SaveConversation(ctx context.Context, c model.Conversation) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE conversations SET subject = $2, status = $3, priority = $4,
- assignee_id = $5, team_id = $6, snoozed_until = $7, message_count = $8, preview = $9, updated_at = $10,
- last_activity_at = $11, status_changed_at = $12, first_response_at = $13, resolved_at = $14, closed_at = $15,
- waiting_since = $16, contact_id = $17 WHERE id = $1`,
+	_, err := t.q().ExecContext(ctx, saveConversationSQL,
 		c.ID, c.Subject, c.Status, c.Priority, nullInt(c.AssigneeID), nullInt(c.TeamID), nullMillis(c.SnoozedUntil),
 		c.MessageCount, c.Preview, Millis(c.UpdatedAt), Millis(c.LastActivityAt), Millis(c.StatusChangedAt),
 		nullMillis(c.FirstResponseAt), nullMillis(c.ResolvedAt), nullMillis(c.ClosedAt), nullMillis(c.WaitingSince), c.Contact.ID)
@@ -270,15 +267,22 @@ func (s *Store) attachTags(ctx context.Context, cs []model.Conversation) error {
 	return nil
 }
 
+// tagsSQL selects the tags of n conversations.
+func tagsSQL(n int) string {
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	return `SELECT x.conversation_id, t.name FROM conversation_tags x JOIN tags t ON t.id = x.tag_id
+ WHERE x.conversation_id IN (` + strings.Join(ph, ",") + `) ORDER BY t.name`
+}
+
 func tagsFor(ctx context.Context, q querier, ids []int64) (map[int64][]string, error) {
-	ph := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		ph[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT x.conversation_id, t.name FROM conversation_tags x JOIN tags t ON t.id = x.tag_id
- WHERE x.conversation_id IN (`+strings.Join(ph, ",")+`) ORDER BY t.name`, args...)
+	rows, err := q.QueryContext(ctx, tagsSQL(len(ids)), args...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -358,8 +362,7 @@ type MessageInsert struct {
 // CreateMessage inserts a message and returns it.
 func (t *Tx) CreateMessage(ctx context.Context, in MessageInsert) (model.Message, error) {
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, kind, direction, sender_type, sender_id, body, created_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+	err := t.q().QueryRowContext(ctx, createMessageSQL,
 		in.ConversationID, in.Kind, in.Direction, in.SenderType, nullInt(in.SenderID), in.Body, Millis(in.Now)).Scan(&id)
 	if err != nil {
 		return model.Message{}, translate(err)
@@ -370,13 +373,7 @@ func (t *Tx) CreateMessage(ctx context.Context, in MessageInsert) (model.Message
 
 // ListMessages returns a conversation's messages after the given id, oldest first.
 func (s *Store) ListMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]model.Message, error) {
-	rows, err := s.Reader.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.kind, m.direction, m.sender_type, m.sender_id,
- COALESCE(CASE m.sender_type WHEN 'user' THEN u.name WHEN 'contact' THEN ct.name ELSE 'Parley' END, ''), m.body, m.created_at
- FROM messages m
- JOIN conversations c ON c.id = m.conversation_id
- LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id
- LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id
- WHERE m.conversation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3`, conversationID, afterID, limit)
+	rows, err := s.reader().QueryContext(ctx, listMessagesSQL, conversationID, afterID, limit)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -421,8 +418,7 @@ func (t *Tx) CreateEvent(ctx context.Context, in EventInsert) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	err = t.tx.QueryRowContext(ctx, `INSERT INTO conversation_events (conversation_id, actor_type, actor_id, action, before, after, created_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+	err = t.q().QueryRowContext(ctx, createEventSQL,
 		in.ConversationID, actorType, actorID, in.Action, before, after, Millis(in.Now)).Scan(&id)
 	return id, translate(err)
 }

@@ -24,7 +24,7 @@ func scanInbox(row interface{ Scan(...any) error }) (model.Inbox, error) {
 
 // InboxByID reads one inbox with its members.
 func (s *Store) InboxByID(ctx context.Context, id int64) (model.Inbox, error) {
-	in, err := scanInbox(s.Reader.QueryRowContext(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE id = $1`, id))
+	in, err := scanInbox(s.reader().QueryRowContext(ctx, inboxByIDSQL, id))
 	if err != nil {
 		return in, err
 	}
@@ -34,7 +34,7 @@ func (s *Store) InboxByID(ctx context.Context, id int64) (model.Inbox, error) {
 
 // InboxByID reads one inbox (without members) inside the transaction.
 func (t *Tx) InboxByID(ctx context.Context, id int64) (model.Inbox, error) {
-	return scanInbox(t.tx.QueryRowContext(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE id = $1`, id))
+	return scanInbox(t.q().QueryRowContext(ctx, inboxByIDSQL, id))
 }
 
 // ListInboxes returns inboxes by id; with visibleTo set, only those the user belongs to.

@@ -16,7 +16,8 @@ var migrationFS embed.FS
 
 // Migrate applies every embedded migration not yet applied. On PostgreSQL an
 // advisory lock makes concurrent nodes wait for each other, so two processes
-// starting at once never apply the same file twice.
+// starting at once never apply the same file twice. On SQLite it then
+// prepares the statements of the hot paths (prepared.go).
 func (s *Store) Migrate(ctx context.Context) error {
 	dir := "migrations/" + string(s.Dialect)
 	entries, err := fs.ReadDir(migrationFS, dir)
@@ -31,7 +32,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	sort.Strings(names)
 
-	return s.InTx(ctx, func(tx *Tx) error {
+	err = s.InTx(ctx, func(tx *Tx) error {
 		if s.Dialect == Postgres {
 			if _, err := tx.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7270697)`); err != nil {
 				return fmt.Errorf("migration lock: %w", err)
@@ -75,4 +76,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return s.prepareHot(ctx)
 }

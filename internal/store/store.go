@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -48,6 +49,8 @@ type Store struct {
 	Reader  *sql.DB
 	// URL is the PostgreSQL URL, kept for LISTEN connections.
 	URL string
+	// prepared holds the hot statements once Migrate has prepared them.
+	prepared atomic.Pointer[preparedSet]
 }
 
 // Open connects to the database named by databaseURL, or to the SQLite file
@@ -120,6 +123,9 @@ func openPostgres(ctx context.Context, databaseURL string) (*Store, error) {
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	if p := s.prepared.Swap(nil); p != nil {
+		p.close()
+	}
 	err := s.Writer.Close()
 	if s.Reader != s.Writer {
 		err = errors.Join(err, s.Reader.Close())
@@ -143,6 +149,8 @@ type Tx struct {
 	dialect Dialect
 	// afterCommit runs once the transaction has committed.
 	afterCommit []func()
+	// stmts are the writer's prepared hot statements (SQLite only).
+	stmts map[string]*sql.Stmt
 }
 
 // SQL exposes the transaction for River, which enqueues jobs in it.
@@ -159,6 +167,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
 	tx := &Tx{tx: sqlTx, dialect: s.Dialect}
+	if p := s.prepared.Load(); p != nil {
+		tx.stmts = p.writer
+	}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err

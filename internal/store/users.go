@@ -86,8 +86,7 @@ type TokenUser struct {
 // UserByTokenHash resolves an API token hash to its user.
 func (s *Store) UserByTokenHash(ctx context.Context, hash string) (TokenUser, error) {
 	var tu TokenUser
-	row := s.Reader.QueryRowContext(ctx, `SELECT t.id, u.id, u.email, u.name, u.role, u.password_hash, u.available, u.capacity, u.created_at, u.updated_at
- FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash)
+	row := s.reader().QueryRowContext(ctx, userByTokenHashSQL, hash)
 	var created, updated int64
 	u := &tu.User
 	err := row.Scan(&tu.TokenID, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Available, &u.Capacity, &created, &updated)

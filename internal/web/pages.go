@@ -1,0 +1,511 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/store"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "parley_session"
+	formCSRF      = "parley_form_csrf"
+)
+
+type principalKey struct{}
+
+func principal(r *http.Request) account.Principal {
+	p, _ := r.Context().Value(principalKey{}).(account.Principal)
+	return p
+}
+
+// requireSession lets signed-in agents through and sends others to the
+// sign-in page (or answers 401 to fragment requests made by scripts).
+func (a *App) requireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err == nil && c.Value != "" {
+			p, err := a.Accounts.AuthenticateSession(r.Context(), c.Value)
+			if err == nil {
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+				return
+			}
+		}
+		if r.URL.Path != "/inbox" {
+			http.Error(w, "sign in again", http.StatusUnauthorized)
+			return
+		}
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	})
+}
+
+// formToken returns the double-submit token for the sign-in and setup
+// forms (there is no session yet to hold one), setting its cookie.
+func formToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(formCSRF); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	tok := account.NewSecret("")
+	http.SetCookie(w, &http.Cookie{Name: formCSRF, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	return tok
+}
+
+func formTokenOK(r *http.Request) bool {
+	c, err := r.Cookie(formCSRF)
+	return err == nil && c.Value != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
+}
+
+type formPage struct {
+	Title, CSRF, Error, Email, Name, Next, Code string
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/inbox"
+	}
+	return next
+}
+
+func (a *App) loginPage(w http.ResponseWriter, r *http.Request) {
+	if need, err := a.Accounts.NeedsSetup(r.Context()); err == nil && need {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
+	a.render(w, r, "login", "layout", http.StatusOK, formPage{Title: "Sign in", CSRF: formToken(w, r), Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (a *App) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	page := formPage{Title: "Sign in", CSRF: formToken(w, r), Email: r.PostFormValue("email"), Next: safeNext(r.PostFormValue("next"))}
+	if !formTokenOK(r) {
+		page.Error = "The form expired. Please try again."
+		a.render(w, r, "login", "layout", http.StatusForbidden, page)
+		return
+	}
+	sess, err := a.Accounts.Login(r.Context(), page.Email, r.PostFormValue("password"), clientAddr(r))
+	if err != nil {
+		status := http.StatusUnauthorized
+		page.Error = "Wrong email or password."
+		if apperr.KindOf(err) == apperr.KindRateLimited {
+			status, page.Error = http.StatusTooManyRequests, "Too many attempts. Wait a few minutes and try again."
+		} else if apperr.KindOf(err) == apperr.KindInternal {
+			a.Logger.ErrorContext(r.Context(), "login", "err", err)
+			status, page.Error = http.StatusInternalServerError, "Something went wrong on our side."
+		}
+		a.render(w, r, "login", "layout", status, page)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Secret, Path: "/", Expires: sess.ExpiresAt,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, page.Next, http.StatusSeeOther)
+}
+
+func (a *App) logout(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(sessionCookie)
+	if err == nil {
+		p, err := a.Accounts.AuthenticateSession(r.Context(), c.Value)
+		if err != nil || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(p.CSRFToken)) != 1 {
+			http.Error(w, "missing or wrong CSRF token", http.StatusForbidden)
+			return
+		}
+		if err := a.Accounts.Logout(r.Context(), c.Value); err != nil {
+			a.Logger.ErrorContext(r.Context(), "logout", "err", err)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (a *App) setupPage(w http.ResponseWriter, r *http.Request) {
+	if need, err := a.Accounts.NeedsSetup(r.Context()); err != nil || !need {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	a.render(w, r, "setup", "layout", http.StatusOK, formPage{Title: "Set up Parley", CSRF: formToken(w, r)})
+}
+
+func (a *App) setupSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	page := formPage{Title: "Set up Parley", CSRF: formToken(w, r), Email: r.PostFormValue("email"), Name: r.PostFormValue("name")}
+	switch {
+	case !formTokenOK(r):
+		page.Error = "The form expired. Please try again."
+	case a.SetupCode == "" || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(r.PostFormValue("code"))), []byte(a.SetupCode)) != 1:
+		page.Error = "That setup code is not right. It is printed by parley serve when it starts on an empty database."
+	}
+	if page.Error != "" {
+		a.render(w, r, "setup", "layout", http.StatusForbidden, page)
+		return
+	}
+	_, err := a.Accounts.SetupFirstAdmin(r.Context(), account.UserCreateRequest{Email: page.Email, Name: page.Name, Password: r.PostFormValue("password")})
+	if err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			a.Logger.ErrorContext(r.Context(), "setup", "err", err)
+			http.Error(w, "something went wrong on our side", http.StatusInternalServerError)
+			return
+		}
+		page.Error = ae.Message
+		for f, why := range ae.Fields {
+			page.Error = f + " " + why
+		}
+		a.render(w, r, "setup", "layout", http.StatusBadRequest, page)
+		return
+	}
+	sess, err := a.Accounts.Login(r.Context(), page.Email, r.PostFormValue("password"), clientAddr(r))
+	if err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Secret, Path: "/", Expires: sess.ExpiresAt,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+}
+
+// folder is one sidebar entry: a preset list query with its live count.
+type folder struct {
+	Key, Label, Query string
+	Count             int
+	ShowCount         bool
+}
+
+type inboxData struct {
+	Title     string
+	Me        model.User
+	CSRF      string
+	Query     string
+	Folders   []folder
+	Teams     []folder
+	Inboxes   []folder
+	Statuses  []folder
+	Active    string
+	List      conversation.Page
+	ListError string
+	Search    string
+	Sort      string
+	Users     []model.User
+	TeamList  []model.Team
+	UserNames map[int64]string
+	TeamNames map[int64]string
+	Pane      *paneData
+}
+
+const activeStatuses = "status=new,open,pending&snoozed=false"
+
+// listQuery is the request's list filter: the API's own keys, minus the
+// web app's "open" and "folder", defaulting to the active conversations.
+func listQuery(r *http.Request) url.Values {
+	q := r.URL.Query()
+	q.Del("open")
+	q.Del("folder")
+	if len(q) == 0 {
+		q, _ = url.ParseQuery(activeStatuses)
+	}
+	return q
+}
+
+func (a *App) sidebar(ctx context.Context, p account.Principal, active string) (folders, teams, inboxes, statuses []folder, err error) {
+	actor := p.Actor()
+	var visibleTo int64
+	if !actor.Role.SeesAll() {
+		visibleTo = actor.UserID
+	}
+	counts, err := a.Store.CountFolders(ctx, actor.UserID, visibleTo, a.Now())
+	if err != nil {
+		return
+	}
+	folders = []folder{
+		{Key: "mine", Label: "Mine", Query: "assignee=me&" + activeStatuses, Count: counts.Mine, ShowCount: true},
+		{Key: "unassigned", Label: "Unassigned", Query: "assignee=none&" + activeStatuses, Count: counts.Unassigned, ShowCount: true},
+		{Key: "all", Label: "All", Query: activeStatuses, Count: counts.All, ShowCount: true},
+		{Key: "snoozed", Label: "Snoozed", Query: "snoozed=true", Count: counts.Snoozed, ShowCount: true},
+	}
+	tl, err := a.Accounts.ListTeams(ctx, actor)
+	if err != nil {
+		return
+	}
+	for _, t := range tl {
+		teams = append(teams, folder{Key: "team-" + strconv.FormatInt(t.ID, 10), Label: t.Name,
+			Query: "team=" + strconv.FormatInt(t.ID, 10) + "&" + activeStatuses, Count: counts.ByTeam[t.ID], ShowCount: true})
+	}
+	il, err := a.Accounts.ListInboxes(ctx, actor)
+	if err != nil {
+		return
+	}
+	for _, in := range il {
+		inboxes = append(inboxes, folder{Key: "inbox-" + strconv.FormatInt(in.ID, 10), Label: in.Name + " · " + string(in.Channel),
+			Query: "inbox=" + strconv.FormatInt(in.ID, 10) + "&" + activeStatuses, Count: counts.ByInbox[in.ID], ShowCount: true})
+	}
+	for _, st := range conversation.Statuses {
+		statuses = append(statuses, folder{Key: "status-" + string(st), Label: string(st), Query: "status=" + string(st),
+			Count: counts.ByStatus[st], ShowCount: true})
+	}
+	return
+}
+
+func (a *App) inboxData(r *http.Request) (*inboxData, error) {
+	ctx := r.Context()
+	p := principal(r)
+	q := listQuery(r)
+	d := &inboxData{Title: "Inbox", Me: p.User, CSRF: p.CSRFToken, Query: q.Encode(), Search: q.Get("q"), Sort: q.Get("sort"),
+		Active: r.URL.Query().Get("folder")}
+	var err error
+	if d.Folders, d.Teams, d.Inboxes, d.Statuses, err = a.sidebar(ctx, p, d.Active); err != nil {
+		return nil, err
+	}
+	if d.Active == "" {
+		for _, group := range [][]folder{d.Folders, d.Teams, d.Inboxes, d.Statuses} {
+			for _, f := range group {
+				if same, _ := url.ParseQuery(f.Query); same.Encode() == d.Query {
+					d.Active = f.Key
+				}
+			}
+		}
+	}
+	f, err := a.Conversations.ParseFilter(p.Actor(), q)
+	if err != nil {
+		d.ListError = err.Error()
+		d.List = conversation.Page{Items: []model.Conversation{}}
+	} else if d.List, err = a.Conversations.List(ctx, p.Actor(), f); err != nil {
+		return nil, err
+	}
+	if d.Users, err = a.Accounts.ListUsers(ctx, p.Actor(), 0, 200); err != nil {
+		return nil, err
+	}
+	if d.TeamList, err = a.Accounts.ListTeams(ctx, p.Actor()); err != nil {
+		return nil, err
+	}
+	d.UserNames, d.TeamNames = map[int64]string{}, map[int64]string{}
+	for _, u := range d.Users {
+		d.UserNames[u.ID] = u.Name
+	}
+	for _, t := range d.TeamList {
+		d.TeamNames[t.ID] = t.Name
+	}
+	return d, nil
+}
+
+func (a *App) inboxPage(w http.ResponseWriter, r *http.Request) {
+	d, err := a.inboxData(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if open := r.URL.Query().Get("open"); open != "" {
+		id, _ := strconv.ParseInt(open, 10, 64)
+		if d.Pane, err = a.pane(r, id, d); err != nil && apperr.KindOf(err) != apperr.KindNotFound {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	a.render(w, r, "inbox", "layout", http.StatusOK, d)
+}
+
+func (a *App) listFragment(w http.ResponseWriter, r *http.Request) {
+	d, err := a.inboxData(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, "inbox", "list", http.StatusOK, d)
+}
+
+func (a *App) sidebarFragment(w http.ResponseWriter, r *http.Request) {
+	d, err := a.inboxData(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, "inbox", "sidebar", http.StatusOK, d)
+}
+
+func (a *App) paneFragment(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	d, err := a.inboxData(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if d.Pane, err = a.pane(r, id, d); err != nil {
+		if apperr.KindOf(err) == apperr.KindNotFound {
+			http.Error(w, "conversation not found", http.StatusNotFound)
+			return
+		}
+		a.fail(w, r, err)
+		return
+	}
+	a.render(w, r, "inbox", "pane", http.StatusOK, d)
+}
+
+func (a *App) fail(w http.ResponseWriter, r *http.Request, err error) {
+	a.Logger.ErrorContext(r.Context(), "web request failed", "path", r.URL.Path, "err", err)
+	http.Error(w, "something went wrong on our side; it has been logged", http.StatusInternalServerError)
+}
+
+// timelineItem is a message or an activity line, in time order.
+type timelineItem struct {
+	Message *model.Message
+	Event   *model.Event
+	Text    string
+}
+
+type paneData struct {
+	Conversation  model.Conversation
+	Contact       model.Contact
+	Timeline      []timelineItem
+	Previous      []model.Conversation
+	LastMessageID int64
+	Attributes    map[string]any
+}
+
+func (a *App) pane(r *http.Request, id int64, d *inboxData) (*paneData, error) {
+	ctx := r.Context()
+	actor := principal(r).Actor()
+	c, err := a.Conversations.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := a.Conversations.Messages(ctx, actor, id, 0, 500)
+	if err != nil {
+		return nil, err
+	}
+	events, err := a.Conversations.Events(ctx, actor, id, 0, 500)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := a.Contacts.Get(ctx, actor, c.Contact.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &paneData{Conversation: c, Contact: ct}
+	_ = json.Unmarshal(ct.Attributes, &p.Attributes)
+	for i := range msgs {
+		p.Timeline = append(p.Timeline, timelineItem{Message: &msgs[i]})
+		p.LastMessageID = msgs[i].ID
+	}
+	for i := range events {
+		if events[i].Action == "message.created" {
+			continue
+		}
+		p.Timeline = append(p.Timeline, timelineItem{Event: &events[i], Text: describe(events[i], d)})
+	}
+	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].at() < p.Timeline[j].at() })
+	prev, err := a.Store.ListConversations(ctx, store.ConversationFilter{ContactID: ct.ID, Sort: "created", Desc: true, Limit: 20,
+		VisibleTo: visibleTo(actor), Now: a.Now()})
+	if err != nil {
+		return nil, err
+	}
+	for _, pc := range prev {
+		if pc.ID != c.ID {
+			p.Previous = append(p.Previous, pc)
+		}
+	}
+	return p, nil
+}
+
+func visibleTo(actor model.Actor) int64 {
+	if actor.Role.SeesAll() {
+		return 0
+	}
+	return actor.UserID
+}
+
+func (t timelineItem) at() int64 {
+	if t.Message != nil {
+		return t.Message.CreatedAt.UnixMilli()
+	}
+	return t.Event.CreatedAt.UnixMilli()
+}
+
+// describe says in words what an event changed.
+func describe(e model.Event, d *inboxData) string {
+	var before, after map[string]any
+	_ = json.Unmarshal(e.Before, &before)
+	_ = json.Unmarshal(e.After, &after)
+	who := e.ActorName
+	name := func(m map[string]any, key string, names map[int64]string, none string) string {
+		v, ok := m[key].(float64)
+		if !ok {
+			return none
+		}
+		if n := names[int64(v)]; n != "" {
+			return n
+		}
+		return "#" + strconv.FormatInt(int64(v), 10)
+	}
+	str := func(m map[string]any, key string) string { s, _ := m[key].(string); return s }
+	switch e.Action {
+	case "conversation.created":
+		if prev, ok := after["previous_conversation_id"].(float64); ok {
+			return "Conversation started as a follow-up to #" + strconv.FormatInt(int64(prev), 10)
+		}
+		return "Conversation started"
+	case "conversation.followed_up":
+		return "The customer wrote again after this was closed: continued in #" + name(after, "conversation_id", nil, "?")[1:]
+	case "status.changed":
+		return who + " changed the status from " + str(before, "status") + " to " + str(after, "status")
+	case "priority.changed":
+		return who + " set the priority to " + str(after, "priority")
+	case "assignee.changed":
+		return who + " assigned it to " + name(after, "assignee_id", d.UserNames, "nobody")
+	case "team.changed":
+		return who + " moved it to team " + name(after, "team_id", d.TeamNames, "none")
+	case "subject.changed":
+		return who + " renamed it to “" + str(after, "subject") + "”"
+	case "snooze.changed":
+		if until := str(after, "snoozed_until"); until != "" {
+			return who + " snoozed it until " + until
+		}
+		if reason := str(after, "reason"); reason != "" {
+			return "Snooze ended: " + reason
+		}
+		return who + " ended the snooze"
+	case "tags.added", "tags.removed":
+		tags, _ := after["tags"].([]any)
+		var names []string
+		for _, t := range tags {
+			if s, ok := t.(string); ok {
+				names = append(names, s)
+			}
+		}
+		verb := "tagged it"
+		if e.Action == "tags.removed" {
+			verb = "removed the tag"
+		}
+		return who + " " + verb + " " + strings.Join(names, ", ")
+	}
+	return who + " " + e.Action
+}
+
+func toJSON(v any) template.JS {
+	b, _ := json.Marshal(v)
+	return template.JS(b)
+}
+
+func clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
