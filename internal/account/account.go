@@ -163,6 +163,15 @@ func (s *Service) UpdateUser(ctx context.Context, actor model.Actor, id int64, p
 		if p.Name != nil {
 			u.Name = *p.Name
 		}
+		if p.Role != nil && *p.Role != u.Role && u.Role == model.RoleAdmin {
+			admins, err := tx.CountAdmins(ctx)
+			if err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return apperr.Conflict("this is the last admin; make someone else an admin first")
+			}
+		}
 		if p.Role != nil {
 			u.Role = *p.Role
 		}
@@ -196,7 +205,7 @@ func (s *Service) CreateToken(ctx context.Context, actor model.Actor, userID int
 		return "", model.APIToken{}, apperr.Field("name", "must be at most 100 characters")
 	}
 	secret := NewSecret("pk_")
-	tok := model.APIToken{UserID: userID, Name: name, CreatedAt: s.now().UTC()}
+	tok := model.APIToken{UserID: userID, Name: name, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
 			return notFound(err, "user")
@@ -407,6 +416,15 @@ type InboxView struct {
 	ReopenWindow     string `json:"reopen_window"`
 }
 
+// viewInboxFor renders an inbox for an actor: channel settings (which hold
+// mail server credentials) are for admins only.
+func viewInboxFor(actor model.Actor, in model.Inbox) InboxView {
+	if actor.Role != model.RoleAdmin {
+		in.Settings = json.RawMessage("{}")
+	}
+	return ViewInbox(in)
+}
+
 // ViewInbox renders an inbox for the API.
 func ViewInbox(in model.Inbox) InboxView {
 	if in.MemberIDs == nil {
@@ -524,7 +542,7 @@ func (s *Service) GetInbox(ctx context.Context, actor model.Actor, id int64) (In
 			return InboxView{}, apperr.NotFound("inbox")
 		}
 	}
-	return ViewInbox(in), nil
+	return viewInboxFor(actor, in), nil
 }
 
 // ListInboxes lists the inboxes the actor may see.
@@ -539,7 +557,7 @@ func (s *Service) ListInboxes(ctx context.Context, actor model.Actor) ([]InboxVi
 	}
 	out := make([]InboxView, len(list))
 	for i, in := range list {
-		out[i] = ViewInbox(in)
+		out[i] = viewInboxFor(actor, in)
 	}
 	return out, nil
 }

@@ -75,8 +75,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{Config: cfg, Store: st, Jobs: q}
 	a.Accounts = account.New(st, cfg.Now)
-	a.Contacts = contact.New(st, cfg.Now)
 	a.Hub = realtime.NewHub(st, cfg.Logger)
+	a.Contacts = contact.New(st, cfg.Now, a.Hub.Announce)
 	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
 

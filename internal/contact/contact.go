@@ -19,11 +19,17 @@ import (
 type Service struct {
 	store *store.Store
 	now   func() time.Time
+	// committed hears of conversation events this service writes.
+	committed func(eventIDs []int64)
 }
 
-// New returns a contact service.
-func New(st *store.Store, now func() time.Time) *Service {
-	return &Service{store: st, now: now}
+// New returns a contact service; committed, if not nil, is told of the
+// conversation events a merge writes, after commit.
+func New(st *store.Store, now func() time.Time, committed func([]int64)) *Service {
+	if committed == nil {
+		committed = func([]int64) {}
+	}
+	return &Service{store: st, now: now, committed: committed}
 }
 
 // Ref names a contact: by id, or by an identity to find or create.
@@ -163,10 +169,13 @@ func (s *Service) Create(ctx context.Context, actor model.Actor, req CreateReque
 	return s.store.ContactByID(ctx, id)
 }
 
+// identityField names the request field each identity kind comes from.
+var identityField = map[model.IdentityKind]string{model.IdentityEmail: "email", model.IdentityPhone: "phone", model.IdentityExternal: "external_id"}
+
 func identityErr(err error, ident model.Identity) error {
 	if errors.Is(err, store.ErrConflict) {
 		return &apperr.Error{Kind: apperr.KindConflict, Message: "another contact already has " + string(ident.Kind) + " " + ident.Value,
-			Fields: map[string]string{string(ident.Kind): "belongs to another contact"}}
+			Fields: map[string]string{identityField[ident.Kind]: "belongs to another contact"}}
 	}
 	return err
 }
@@ -288,7 +297,9 @@ func (s *Service) Merge(ctx context.Context, actor model.Actor, id, otherID int6
 	if otherID == id {
 		return model.Contact{}, apperr.Field("other_id", "cannot merge a contact into itself")
 	}
+	var events []int64
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		events = events[:0]
 		for _, cid := range []int64{id, otherID} {
 			if _, err := tx.ContactByID(ctx, cid); errors.Is(err, store.ErrNotFound) {
 				return apperr.NotFound("contact")
@@ -296,11 +307,26 @@ func (s *Service) Merge(ctx context.Context, actor model.Actor, id, otherID int6
 				return err
 			}
 		}
-		return tx.MergeContacts(ctx, id, otherID, s.now())
+		// Each moved conversation records the move in its own timeline.
+		moved, err := tx.ConversationIDsOfContact(ctx, otherID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, convID := range moved {
+			eid, err := tx.CreateEvent(ctx, store.EventInsert{ConversationID: convID, Actor: actor, Action: "contact.changed",
+				Before: map[string]any{"contact_id": otherID}, After: map[string]any{"contact_id": id, "reason": "contacts merged"}, Now: now})
+			if err != nil {
+				return err
+			}
+			events = append(events, eid)
+		}
+		return tx.MergeContacts(ctx, id, otherID, now)
 	})
 	if err != nil {
 		return model.Contact{}, err
 	}
+	s.committed(events)
 	return s.store.ContactByID(ctx, id)
 }
 

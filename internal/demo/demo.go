@@ -152,7 +152,7 @@ func newSeeder(a *app.App) *seeder {
 	s := &seeder{rng: rand.New(rand.NewPCG(seed, seed>>3)), now: a.Config.Now().UTC().Truncate(time.Millisecond)}
 	clock := func() time.Time { return s.clock }
 	s.accounts = account.New(a.Store, clock)
-	s.contacts = contact.New(a.Store, clock)
+	s.contacts = contact.New(a.Store, clock, nil)
 	s.convs = conversation.New(a.Store, a.Jobs, clock, nil)
 	return s
 }

@@ -35,8 +35,8 @@ type bodyEndpoint struct {
 	ok           any
 }
 
-// idEndpoint is a route whose path names something; unknown is the same
-// path naming nothing, with {x} where the id goes.
+// idEndpoint is a route whose path names something: pattern has {x} where
+// the id goes, and body is valid, so the id is the only thing wrong.
 type idEndpoint struct {
 	method, pattern string
 	body            any

@@ -22,6 +22,7 @@ const api = "/api/v1"
 // fixture is a small helpdesk most tests start from. Inbox A (email) and
 // inbox P (phone) have agent A as member; inbox B (api) has agent B. So for
 // A's conversations, agent A is the member and agent B the non-member.
+// convA is new and tagged billing, convB open, closed closed.
 type fixture struct {
 	e                            *testutil.Env
 	admin, sup, agentA, agentB   model.Actor

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -167,7 +168,11 @@ func (a *api) listTags(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	tags, err := a.Store.ListTags(r.Context())
+	var visibleTo int64
+	if actor := principal(r).Actor(); !actor.Role.SeesAll() {
+		visibleTo = actor.UserID
+	}
+	tags, err := a.Store.ListTags(r.Context(), visibleTo)
 	respond(w, r, http.StatusOK, list[model.Tag]{Items: tags}, err)
 }
 
@@ -316,7 +321,7 @@ func (a *api) presence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = a.Hub.PublishPresence(r.Context(), realtime.Presence{ConversationID: c.ID, InboxID: c.InboxID,
-		UserID: actor.UserID, Name: actor.Name, State: req.State, At: a.Now().UTC()})
+		UserID: actor.UserID, Name: actor.Name, State: req.State, At: a.Now().UTC().Truncate(time.Millisecond)})
 	if err != nil {
 		writeError(w, r, err)
 		return

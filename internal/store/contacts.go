@@ -97,9 +97,9 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]model.Cont
 		where = append(where, fmt.Sprintf("c.type = $%d", len(args)))
 	}
 	if f.Query != "" {
-		args = append(args, "%"+strings.ToLower(f.Query)+"%")
+		args = append(args, likePattern(f.Query))
 		n := len(args)
-		where = append(where, fmt.Sprintf("(LOWER(c.name) LIKE $%d OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND LOWER(i.value) LIKE $%d))", n, n))
+		where = append(where, fmt.Sprintf("(LOWER(c.name) LIKE $%d ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND LOWER(i.value) LIKE $%d ESCAPE '\\'))", n, n))
 	}
 	args = append(args, f.Limit)
 	rows, err := s.Reader.QueryContext(ctx, `SELECT c.id, c.name, c.type, c.attributes, c.created_at, c.updated_at FROM contacts c WHERE `+

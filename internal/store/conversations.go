@@ -207,8 +207,7 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 		}
 	}
 	if f.Query != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query)) + "%"
-		p := arg(like)
+		p := arg(likePattern(f.Query))
 		where = append(where, "(LOWER(c.subject) LIKE "+p+" ESCAPE '\\' OR LOWER(c.preview) LIKE "+p+" ESCAPE '\\' OR LOWER(ct.name) LIKE "+p+" ESCAPE '\\')")
 	}
 	op := ">"
@@ -329,10 +328,17 @@ func (t *Tx) RemoveConversationTag(ctx context.Context, conversationID int64, na
 	return n > 0, err
 }
 
-// ListTags returns every tag with the number of conversations carrying it.
-func (s *Store) ListTags(ctx context.Context) ([]model.Tag, error) {
-	rows, err := s.Reader.QueryContext(ctx, `SELECT t.id, t.name, (SELECT COUNT(*) FROM conversation_tags x WHERE x.tag_id = t.id)
- FROM tags t ORDER BY t.name`)
+// ListTags returns every tag with the number of conversations carrying it;
+// with visibleTo set, only conversations of the user's inboxes count.
+func (s *Store) ListTags(ctx context.Context, visibleTo int64) ([]model.Tag, error) {
+	count := `(SELECT COUNT(*) FROM conversation_tags x WHERE x.tag_id = t.id)`
+	var args []any
+	if visibleTo != 0 {
+		count = `(SELECT COUNT(*) FROM conversation_tags x JOIN conversations c ON c.id = x.conversation_id
+ WHERE x.tag_id = t.id AND c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $1))`
+		args = append(args, visibleTo)
+	}
+	rows, err := s.Reader.QueryContext(ctx, `SELECT t.id, t.name, `+count+` FROM tags t ORDER BY t.name`, args...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -616,4 +622,10 @@ func (t *Tx) CountMessagesSince(ctx context.Context, conversationID, afterID, us
 	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND id > $2
  AND NOT (sender_type = 'user' AND sender_id = $3)`, conversationID, afterID, userID).Scan(&n)
 	return n, translate(err)
+}
+
+// likePattern makes a case-insensitive substring pattern of user input,
+// escaping LIKE's wildcards so "%" matches a percent sign, not everything.
+func likePattern(q string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 }

@@ -167,3 +167,11 @@ func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 	}
 	return out, translate(rows.Err())
 }
+
+// CountAdmins counts admins, inside the transaction, so the last one
+// cannot be demoted.
+func (t *Tx) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = 'admin'`).Scan(&n)
+	return n, translate(err)
+}

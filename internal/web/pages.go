@@ -409,7 +409,15 @@ func (a *App) pane(r *http.Request, id int64, d *inboxData) (*paneData, error) {
 		}
 		p.Timeline = append(p.Timeline, timelineItem{Event: &events[i], Text: describe(events[i], d)})
 	}
-	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].at() < p.Timeline[j].at() })
+	// In time order; at the same millisecond the conversation's start comes
+	// first and a message before the status change it caused.
+	sort.SliceStable(p.Timeline, func(i, j int) bool {
+		a, b := p.Timeline[i], p.Timeline[j]
+		if a.at() != b.at() {
+			return a.at() < b.at()
+		}
+		return a.rank() < b.rank()
+	})
 	prev, err := a.Store.ListConversations(ctx, store.ConversationFilter{ContactID: ct.ID, Sort: "created", Desc: true, Limit: 20,
 		VisibleTo: visibleTo(actor), Now: a.Now()})
 	if err != nil {
@@ -428,6 +436,16 @@ func visibleTo(actor model.Actor) int64 {
 		return 0
 	}
 	return actor.UserID
+}
+
+func (t timelineItem) rank() int {
+	switch {
+	case t.Event != nil && t.Event.Action == "conversation.created":
+		return 0
+	case t.Message != nil:
+		return 1
+	}
+	return 2
 }
 
 func (t timelineItem) at() int64 {
