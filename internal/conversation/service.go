@@ -368,6 +368,19 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 	case dir == model.Incoming:
 		action = ActCustomerMessage
 	}
+	// A customer writing to a merged-away thread reaches its target.
+	for hops := 0; action == ActCustomerMessage && c.MergedIntoID != nil && hops < 16; hops++ {
+		next, err := o.tx.ConversationByID(ctx, *c.MergedIntoID)
+		if err != nil {
+			return model.Message{}, *c, err
+		}
+		c = &next
+		if inbox.ID != c.InboxID {
+			if inbox, err = o.tx.InboxByID(ctx, c.InboxID); err != nil {
+				return model.Message{}, *c, err
+			}
+		}
+	}
 	if _, err := Next(c.Status, action); err != nil {
 		return model.Message{}, *c, err
 	}

@@ -28,8 +28,9 @@ type badReq struct {
 	field  string
 }
 
-// bodyEndpoint is a route that reads a JSON body; ok is a valid body, so
-// rows about its ids fail on the id and not on the body.
+// bodyEndpoint is a route that reads a JSON body; ok is a valid body, which
+// must succeed once the bad rows are done, so that they are known to fail
+// for what they name and not for a wrong path.
 type bodyEndpoint struct {
 	method, path string
 	ok           any
@@ -48,7 +49,8 @@ type idEndpoint struct {
 func TestBadInput(t *testing.T) {
 	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
 		f := newFixture(t, e)
-		rows := badRows(f)
+		f.addSpares(t)
+		rows, bodies := badRows(f)
 		covered := map[string]bool{}
 		tokens := map[string]string{"": f.adminTok, "agentA": f.aTok, "agentB": f.bTok, "nobody": ""}
 		before := dbState(t, e)
@@ -71,10 +73,15 @@ func TestBadInput(t *testing.T) {
 			})
 		}
 		checkCovered(t, e, "bad input", covered)
+		for _, ep := range bodies {
+			if r := e.Call(t, f.adminTok, ep.method, ep.path, ep.ok); r.Status >= 300 {
+				t.Errorf("%s %s with a valid body: %d %s", ep.method, ep.path, r.Status, r.Body)
+			}
+		}
 	})
 }
 
-func badRows(f *fixture) []badReq {
+func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 	a, b, p := convPath(f.convA), convPath(f.convB), convPath(f.closed)
 	contact := fmt.Sprintf(api+"/contacts/%d", f.alice)
 	team := fmt.Sprintf(api+"/teams/%d", f.team)
@@ -95,7 +102,7 @@ func badRows(f *fixture) []badReq {
 
 	// Every route that reads a body gets the same abuse.
 	bodies := []bodyEndpoint{
-		{"POST", api + "/auth/login", map[string]any{"email": "x@y.z", "password": "p"}},
+		{"POST", api + "/auth/login", map[string]any{"email": "admin@parley.test", "password": "password123"}},
 		{"POST", api + "/me/tokens", map[string]any{"name": "cli"}},
 		{"POST", api + "/users", map[string]any{"email": "u@x.io", "name": "U", "role": "agent"}},
 		{"PATCH", fmt.Sprintf(api+"/users/%d", f.agentA.UserID), map[string]any{"name": "A"}},
@@ -113,6 +120,8 @@ func badRows(f *fixture) []badReq {
 		{"POST", a + "/messages", msg("Thanks")},
 		{"POST", api + "/conversations/bulk", map[string]any{"ids": []int64{f.convA}, "set": map[string]any{"priority": "high"}}},
 		{"POST", a + "/presence", map[string]any{"state": "viewing"}},
+		{"POST", convPath(f.mergeable) + "/merge", map[string]any{"into_id": f.convP}},
+		{"POST", convPath(f.splittable) + "/split", map[string]any{"message_ids": []int64{f.splitMsg}}},
 	}
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 	for _, ep := range bodies {
@@ -155,6 +164,9 @@ func badRows(f *fixture) []badReq {
 		{"POST", api + "/conversations/{x}/messages", msg("Thanks")},
 		{"GET", api + "/conversations/{x}/events", nil},
 		{"POST", api + "/conversations/{x}/presence", map[string]any{"state": "viewing"}},
+		{"POST", api + "/conversations/{x}/merge", map[string]any{"into_id": f.convP}},
+		{"POST", api + "/conversations/{x}/unmerge", nil},
+		{"POST", api + "/conversations/{x}/split", map[string]any{"message_ids": []int64{1}}},
 	}
 	for _, ep := range ids {
 		for _, id := range []string{"999999", "abc", "0", "-1", "99999999999999999999"} {
@@ -357,6 +369,20 @@ func badRows(f *fixture) []badReq {
 		{name: "presence unknown state", method: "POST", path: a + "/presence", body: map[string]any{"state": "asleep"}, status: 400, field: "state"},
 		{name: "presence missing state", method: "POST", path: a + "/presence", body: `{}`, status: 400, field: "state"},
 
+		// Merge, unmerge and split refuse what cannot be undone or makes no sense.
+		{name: "merge into itself", method: "POST", path: a + "/merge", body: map[string]any{"into_id": f.convA}, status: 400, field: "into_id"},
+		{name: "merge without a target", method: "POST", path: a + "/merge", body: `{}`, status: 400, field: "into_id"},
+		{name: "merge into an unknown conversation", method: "POST", path: a + "/merge", body: map[string]any{"into_id": 999999}, status: 400, field: "into_id"},
+		{name: "merge into another inbox's conversation", as: "agentA", method: "POST", path: a + "/merge", body: map[string]any{"into_id": f.convB}, status: 400, field: "into_id"},
+		{name: "merge into a closed conversation", method: "POST", path: a + "/merge", body: map[string]any{"into_id": f.closed}, status: 409},
+		{name: "merge into_id not a number", method: "POST", path: a + "/merge", body: `{"into_id":"2"}`, status: 400, field: "into_id"},
+		{name: "unmerge what was never merged", method: "POST", path: a + "/unmerge", status: 409},
+		{name: "split nothing", method: "POST", path: a + "/split", body: map[string]any{"message_ids": []int64{}}, status: 400, field: "message_ids"},
+		{name: "split every message out", method: "POST", path: a + "/split", body: map[string]any{"message_ids": []int64{1}}, status: 400, field: "message_ids"},
+		{name: "split a message of another conversation", method: "POST", path: a + "/split", body: map[string]any{"message_ids": []int64{999999}}, status: 400, field: "message_ids"},
+		{name: "split too many", method: "POST", path: a + "/split", body: map[string]any{"message_ids": make([]int64, 501)}, status: 400, field: "message_ids"},
+		{name: "split a closed conversation", method: "POST", path: convPath(f.closed) + "/split", body: map[string]any{"message_ids": []int64{1}}, status: 409},
+
 		// Bulk changes refuse the whole request when the request is wrong.
 		{name: "bulk missing ids", method: "POST", path: api + "/conversations/bulk", body: map[string]any{"set": map[string]any{"priority": "high"}}, status: 400, field: "ids"},
 		{name: "bulk empty ids", method: "POST", path: api + "/conversations/bulk", body: map[string]any{"ids": []int64{}, "set": map[string]any{"priority": "high"}}, status: 400, field: "ids"},
@@ -403,7 +429,7 @@ func badRows(f *fixture) []badReq {
 		{name: "list unknown filter", method: "GET", path: api + "/conversations?state=open", status: 400, field: "state"},
 		{name: "list several errors", method: "GET", path: api + "/conversations?status=x&limit=0&bogus=1", status: 400, field: "bogus"},
 	}...)
-	return rows
+	return rows, bodies
 }
 
 // TestBadInputMessages checks that errors say which field is wrong in words

@@ -31,8 +31,11 @@ type fixture struct {
 	team                         int64
 	convA, convB, convP, closed  int64
 	alice, bob                   int64 // contacts of convA and convB
-	aliceEmail                   string
-	userSeq, convSeq             int
+	// mergeable and splittable (with splitMsg, its second message) are
+	// spare conversations of inbox A for merge and split.
+	mergeable, splittable, splitMsg int64
+	aliceEmail                      string
+	userSeq, convSeq                int
 }
 
 func newFixture(t *testing.T, e *testutil.Env) *fixture {
@@ -64,6 +67,16 @@ func newFixture(t *testing.T, e *testutil.Env) *fixture {
 	f.call(t, f.adminTok, "PATCH", convPath(f.convB), map[string]any{"status": "open"}, http.StatusOK)
 	f.call(t, f.adminTok, "POST", convPath(f.convA)+"/tags", map[string]any{"tags": []string{"billing"}}, http.StatusOK)
 	return f
+}
+
+// addSpares makes the spare conversations that merge and split use.
+func (f *fixture) addSpares(t *testing.T) {
+	t.Helper()
+	f.mergeable = f.conversation(t, f.inboxA, "erin@example.com", "Duplicate").ID
+	f.splittable = f.conversation(t, f.inboxA, "finn@example.com", "Two questions").ID
+	var m struct{ ID int64 }
+	f.call(t, f.adminTok, "POST", convPath(f.splittable)+"/messages", map[string]any{"body": "Second question", "direction": "incoming"}, http.StatusCreated).Decode(t, &m)
+	f.splitMsg = m.ID
 }
 
 // conv is a conversation as the API shows it (model.Conversation cannot

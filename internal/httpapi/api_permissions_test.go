@@ -262,6 +262,20 @@ func permRows(f *fixture) []permRow {
 			return "POST", convPath(c.ID) + "/messages", map[string]any{"body": "Caller said", "direction": "incoming"}
 		}},
 		{name: "GET events", req: fixed("GET", a+"/events", nil), want: seesInbox},
+		{name: "POST merge", want: seesInbox, req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			return "POST", convPath(f.freshConv(t)) + "/merge", map[string]any{"into_id": f.freshConv(t)}
+		}},
+		{name: "POST unmerge", want: seesInbox, req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			src := f.freshConv(t)
+			f.call(t, f.adminTok, "POST", convPath(src)+"/merge", map[string]any{"into_id": f.freshConv(t)}, s200)
+			return "POST", convPath(src) + "/unmerge", nil
+		}},
+		{name: "POST split", want: [4]int{s201, s201, s201, s404}, req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			c := convPath(f.freshConv(t))
+			var m struct{ ID int64 }
+			f.call(t, f.adminTok, "POST", c+"/messages", map[string]any{"body": "Second question", "direction": "incoming"}, s201).Decode(t, &m)
+			return "POST", c + "/split", map[string]any{"message_ids": []int64{m.ID}}
+		}},
 		{name: "POST presence", req: fixed("POST", a+"/presence", map[string]any{"state": "viewing"}), want: [4]int{s204, s204, s204, s404}, same: []role{admin, supervisor, member}},
 		{name: "GET events stream", req: fixed("GET", api+"/events/stream", nil), want: everyone, stream: true},
 	}

@@ -328,3 +328,51 @@ func (a *api) presence(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type mergeRequest struct {
+	IntoID int64 `json:"into_id"`
+}
+
+func (a *api) mergeConversation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "conversation")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req mergeRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := a.Conversations.Merge(r.Context(), principal(r).Actor(), id, req.IntoID)
+	respond(w, r, http.StatusOK, c, err)
+}
+
+func (a *api) unmergeConversation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "conversation")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := a.Conversations.Unmerge(r.Context(), principal(r).Actor(), id)
+	respond(w, r, http.StatusOK, c, err)
+}
+
+type splitRequest struct {
+	MessageIDs []int64 `json:"message_ids"`
+}
+
+func (a *api) splitConversation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "conversation")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req splitRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := a.Conversations.Split(r.Context(), principal(r).Actor(), id, req.MessageIDs)
+	respond(w, r, http.StatusCreated, c, err)
+}

@@ -112,6 +112,9 @@ func Routes(r chi.Router, d Deps) {
 			r.Post("/conversations/{id}/messages", a.createMessage)
 			r.Get("/conversations/{id}/events", a.listEvents)
 			r.Post("/conversations/{id}/presence", a.presence)
+			r.Post("/conversations/{id}/merge", a.mergeConversation)
+			r.Post("/conversations/{id}/unmerge", a.unmergeConversation)
+			r.Post("/conversations/{id}/split", a.splitConversation)
 
 			r.Get("/events/stream", a.streamEvents)
 		})

@@ -4,6 +4,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -203,6 +204,20 @@ func ParsePriority(s string) (Priority, bool) {
 // MarshalJSON writes the priority's name.
 func (p Priority) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
 
+// UnmarshalJSON reads a priority's name.
+func (p *Priority) UnmarshalJSON(b []byte) error {
+	var name string
+	if err := json.Unmarshal(b, &name); err != nil {
+		return err
+	}
+	v, ok := ParsePriority(name)
+	if !ok {
+		return fmt.Errorf("unknown priority %q", name)
+	}
+	*p = v
+	return nil
+}
+
 // Conversation is one thread with a customer.
 type Conversation struct {
 	ID                     int64          `json:"id"`
@@ -217,15 +232,18 @@ type Conversation struct {
 	Tags                   []string       `json:"tags"`
 	SnoozedUntil           *time.Time     `json:"snoozed_until"`
 	PreviousConversationID *int64         `json:"previous_conversation_id"`
-	MessageCount           int            `json:"message_count"`
-	Preview                string         `json:"preview"`
-	CreatedAt              time.Time      `json:"created_at"`
-	UpdatedAt              time.Time      `json:"updated_at"`
-	LastActivityAt         time.Time      `json:"last_activity_at"`
-	StatusChangedAt        time.Time      `json:"status_changed_at"`
-	FirstResponseAt        *time.Time     `json:"first_response_at"`
-	ResolvedAt             *time.Time     `json:"resolved_at"`
-	ClosedAt               *time.Time     `json:"closed_at"`
+	// MergedIntoID is set on a conversation merged into another; it is
+	// then read-only, and customer replies to it land in the target.
+	MergedIntoID    *int64     `json:"merged_into_id"`
+	MessageCount    int        `json:"message_count"`
+	Preview         string     `json:"preview"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	LastActivityAt  time.Time  `json:"last_activity_at"`
+	StatusChangedAt time.Time  `json:"status_changed_at"`
+	FirstResponseAt *time.Time `json:"first_response_at"`
+	ResolvedAt      *time.Time `json:"resolved_at"`
+	ClosedAt        *time.Time `json:"closed_at"`
 	// WaitingSince is when the oldest customer message that no agent has
 	// answered yet arrived; nil when the ball is in the customer's court.
 	WaitingSince *time.Time `json:"waiting_since"`

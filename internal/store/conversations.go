@@ -15,7 +15,7 @@ const conversationColumns = `c.id, c.inbox_id, i.channel, c.contact_id, ct.name,
  (SELECT ci.value FROM contact_identities ci WHERE ci.contact_id = c.contact_id AND ci.kind = 'email' ORDER BY ci.id LIMIT 1),
  c.subject, c.status, c.priority, c.assignee_id, c.team_id, c.snoozed_until, c.previous_conversation_id,
  c.message_count, c.preview, c.created_at, c.updated_at, c.last_activity_at, c.status_changed_at,
- c.first_response_at, c.resolved_at, c.closed_at, c.waiting_since
+ c.first_response_at, c.resolved_at, c.closed_at, c.waiting_since, c.merged_into_id
  FROM conversations c
  JOIN inboxes i ON i.id = c.inbox_id
  JOIN contacts ct ON ct.id = c.contact_id`
@@ -23,19 +23,19 @@ const conversationColumns = `c.id, c.inbox_id, i.channel, c.contact_id, ct.name,
 func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, error) {
 	var c model.Conversation
 	var email sql.NullString
-	var assignee, team, snoozed, prev, firstResp, resolved, closed, waiting sql.NullInt64
+	var assignee, team, snoozed, prev, firstResp, resolved, closed, waiting, merged sql.NullInt64
 	var created, updated, activity, statusChanged int64
 	err := row.Scan(&c.ID, &c.InboxID, &c.Channel, &c.Contact.ID, &c.Contact.Name, &c.Contact.Type, &email,
 		&c.Subject, &c.Status, &c.Priority, &assignee, &team, &snoozed, &prev,
 		&c.MessageCount, &c.Preview, &created, &updated, &activity, &statusChanged,
-		&firstResp, &resolved, &closed, &waiting)
+		&firstResp, &resolved, &closed, &waiting, &merged)
 	if err != nil {
 		return c, translate(err)
 	}
 	c.Contact.Email = email.String
 	c.AssigneeID, c.TeamID, c.PreviousConversationID = int64Ptr(assignee), int64Ptr(team), int64Ptr(prev)
 	c.SnoozedUntil, c.FirstResponseAt, c.ResolvedAt = timePtr(snoozed), timePtr(firstResp), timePtr(resolved)
-	c.ClosedAt, c.WaitingSince = timePtr(closed), timePtr(waiting)
+	c.ClosedAt, c.WaitingSince, c.MergedIntoID = timePtr(closed), timePtr(waiting), int64Ptr(merged)
 	c.CreatedAt, c.UpdatedAt = FromMillis(created), FromMillis(updated)
 	c.LastActivityAt, c.StatusChangedAt = FromMillis(activity), FromMillis(statusChanged)
 	c.Tags = []string{}

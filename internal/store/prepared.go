@@ -39,7 +39,9 @@ const (
  JOIN conversations c ON c.id = m.conversation_id
  LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id
  LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id
- WHERE m.conversation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3`
+ WHERE m.conversation_id = $1
+ AND (m.created_at, m.id) > (COALESCE((SELECT created_at FROM messages WHERE id = $2), -1), $2)
+ ORDER BY m.created_at, m.id LIMIT $3`
 	createEventSQL = `INSERT INTO conversation_events (conversation_id, actor_type, actor_id, action, before, after, created_at)
  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 )

@@ -17,15 +17,22 @@ const state = {
   selected: new Set(),
   lastToggled: -1,
   presence: new Map(),                  // userId → {name, state, at}
+  // The newest message the agent had seen when they began the draft in the
+  // composer: a reply is checked against it, so one that arrived while they
+  // were writing (even if a live update already shows it) warns first.
+  lastSeen: 0,
+  reviewing: false,                     // a collision warning asked to review the news
 };
 
 // ---- API and fragments ----
 
-export async function api(method, path, body, extraHeaders = {}) {
+// keepalive lets a request outlive the page (presence on leaving); the
+// browser refuses keepalive bodies over 64 KB, so only small ones use it.
+export async function api(method, path, body, { headers: extraHeaders = {}, keepalive = false } = {}) {
   const headers = { 'X-CSRF-Token': csrf, ...extraHeaders };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch('/api/v1' + path, {
-    method, headers, credentials: 'same-origin', keepalive: method !== 'GET',
+    method, headers, credentials: 'same-origin', keepalive,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   let data = null;
@@ -65,9 +72,14 @@ function pageURL() {
 
 function rows() { return [...listEl.querySelectorAll('.row')]; }
 
+// Responses can come back out of order; only the newest request's answer
+// is shown, so a slow old one never overwrites a fresh list.
+let listSeq = 0, sidebarSeq = 0, openSeq = 0, paneSeq = 0;
+
 async function refreshList() {
+  const seq = ++listSeq;
   const html = await fragment('/inbox/list?' + state.query);
-  if (html === null) return;
+  if (html === null || seq !== listSeq) return;
   const currentId = rows()[state.cursor]?.dataset.id;
   listEl.innerHTML = html;
   const rs = rows();
@@ -82,8 +94,9 @@ async function refreshList() {
 }
 
 async function refreshSidebar() {
+  const seq = ++sidebarSeq;
   const html = await fragment('/inbox/sidebar?' + state.query);
-  if (html !== null) sidebarEl.innerHTML = html;
+  if (html !== null && seq === sidebarSeq) sidebarEl.innerHTML = html;
 }
 
 function setQuery(query, push = true) {
@@ -115,12 +128,16 @@ function draftKey(id) { return 'parley:draft:' + id; }
 function composer() { return paneEl.querySelector('#composer'); }
 
 async function openConversation(id, push = true) {
-  if (state.openId && state.openId !== id) sendPresence(state.openId, 'left');
+  const seq = ++openSeq;
   const html = await fragment(`/inbox/conversations/${id}?` + state.query);
+  if (seq !== openSeq) return; // another conversation was opened meanwhile
   if (html === null) { toast('That conversation is not there any more.', true); return; }
+  if (state.openId && state.openId !== id) sendPresence(state.openId, 'left');
   state.openId = id;
   state.presence.clear();
   paneEl.innerHTML = html;
+  document.body.classList.add('reading');
+  state.lastSeen = Number(paneEl.querySelector('.conversation')?.dataset.lastMessage || 0);
   if (push) history.pushState({}, '', pageURL());
   rows().forEach(r => r.classList.toggle('open', Number(r.dataset.id) === id));
   const idx = rows().findIndex(r => Number(r.dataset.id) === id);
@@ -133,18 +150,36 @@ async function openConversation(id, push = true) {
 // refreshPane re-renders the conversation and profile but keeps the
 // composer as it is, so a live update never disturbs what is being typed.
 async function refreshPane() {
-  if (!state.openId) return;
-  const html = await fragment(`/inbox/conversations/${state.openId}?` + state.query);
-  if (html === null) return;
+  const id = state.openId;
+  if (!id) return;
+  const seq = ++paneSeq, opening = openSeq;
+  const html = await fragment(`/inbox/conversations/${id}?` + state.query);
+  // Never put one conversation's content above another's composer, nor
+  // an old rendering over a newer one.
+  if (html === null || seq !== paneSeq || opening !== openSeq || id !== state.openId) return;
   const tpl = document.createElement('template');
   tpl.innerHTML = html;
+  const timeline = paneEl.querySelector('#timeline');
+  const atBottom = !timeline || timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 40;
   for (const sel of ['.conversation', '.profile']) {
     const fresh = tpl.content.querySelector(sel);
     const old = paneEl.querySelector(sel);
     if (fresh && old) old.replaceWith(fresh);
   }
+  // With an empty composer there is no draft to protect, and after a
+  // collision warning what is on screen now is what was reviewed: either
+  // way the agent has seen the newest message.
+  if (state.reviewing || !composer()?.querySelector('textarea').value.trim()) {
+    state.lastSeen = latestMessage();
+    state.reviewing = false;
+    saveDraft();
+  }
   renderPresence();
-  scrollTimeline();
+  if (atBottom) scrollTimeline();
+}
+
+function latestMessage() {
+  return Number(paneEl.querySelector('.conversation')?.dataset.lastMessage || 0);
 }
 
 function scrollTimeline() {
@@ -159,6 +194,7 @@ function restoreDraft() {
   if (saved) {
     form.querySelector('textarea').value = saved.body || '';
     setMode(saved.mode || 'reply');
+    if (saved.seen) state.lastSeen = saved.seen;
   }
 }
 
@@ -167,7 +203,7 @@ function saveDraft() {
   if (!form) return;
   const body = form.querySelector('textarea').value;
   if (body.trim() === '') localStorage.removeItem(draftKey(state.openId));
-  else localStorage.setItem(draftKey(state.openId), JSON.stringify({ body, mode: form.dataset.mode || 'reply' }));
+  else localStorage.setItem(draftKey(state.openId), JSON.stringify({ body, mode: form.dataset.mode || 'reply', seen: state.lastSeen }));
 }
 
 function setMode(mode) {
@@ -195,12 +231,25 @@ async function send(then, force = false) {
   const form = composer();
   const body = form.querySelector('textarea').value;
   if (!body.trim()) { toast('Write something first.', true); return; }
-  const article = paneEl.querySelector('.conversation');
+  const id = state.openId;
   const req = { body, kind: form.dataset.mode === 'note' ? 'note' : 'reply' };
   if (then) req.status = then;
-  if (!force && req.kind === 'reply') req.last_seen_message_id = Number(article.dataset.lastMessage);
-  const res = await api('POST', `/conversations/${state.openId}/messages`, req);
+  if (!force && req.kind === 'reply') req.last_seen_message_id = state.lastSeen || latestMessage();
+  const buttons = form.querySelectorAll('button[type=submit]');
+  buttons.forEach(b => { b.disabled = true; });
+  let res;
+  try { res = await api('POST', `/conversations/${id}/messages`, req); }
+  finally { buttons.forEach(b => { b.disabled = false; }); }
+  if (res.ok) localStorage.removeItem(draftKey(id));
+  if (id !== state.openId) { // the agent moved on while it was sending
+    toast(res.ok ? `Sent to #${id}` : `#${id}: ${errorText(res)}`, !res.ok);
+    refreshList();
+    return;
+  }
   if (res.status === 409 && res.data?.error?.fields?.last_seen_message_id) {
+    // The warning shows what arrived; sending again after reading it is
+    // the agent's informed choice.
+    state.reviewing = true;
     await refreshPane();
     const warn = form.querySelector('#collision');
     warn.hidden = false;
@@ -216,7 +265,6 @@ async function send(then, force = false) {
   if (!res.ok) { toast(errorText(res), true); return; }
   form.querySelector('textarea').value = '';
   form.querySelector('#collision').hidden = true;
-  localStorage.removeItem(draftKey(state.openId));
   toast(req.kind === 'note' ? 'Note added' : 'Reply sent');
   await refreshPane();
   refreshList();
@@ -254,8 +302,11 @@ async function addTag(name) {
 let lastTyping = 0;
 function sendPresence(id, presence) {
   if (!id) return;
-  api('POST', `/conversations/${id}/presence`, { state: presence });
+  api('POST', `/conversations/${id}/presence`, { state: presence }, { keepalive: true });
 }
+
+// What this agent is doing in the open conversation.
+function myPresence() { return Date.now() - lastTyping < 10000 ? 'typing' : 'viewing'; }
 
 function renderPresence() {
   const el = paneEl.querySelector('#presence');
@@ -271,7 +322,7 @@ function renderPresence() {
 }
 
 setInterval(() => {
-  if (state.openId && document.visibilityState === 'visible') sendPresence(state.openId, 'viewing');
+  if (state.openId && document.visibilityState === 'visible') sendPresence(state.openId, myPresence());
   renderPresence();
 }, 10000);
 addEventListener('pagehide', () => sendPresence(state.openId, 'left'));
@@ -292,15 +343,26 @@ function onEvent(ev) {
 function onPresence(ev) {
   const p = JSON.parse(ev.data);
   if (p.user_id === me || p.conversation_id !== state.openId) return;
+  const known = state.presence.has(p.user_id);
   state.presence.set(p.user_id, { name: p.name, state: p.state, at: Date.now() });
+  // Someone new arrived: tell them we are here too, instead of leaving
+  // them unaware until our next heartbeat.
+  if (!known && p.state !== 'left') sendPresence(state.openId, myPresence());
   renderPresence();
 }
 
+// The stream starts from "now". Whatever changed between rendering this
+// page (or losing the connection) and the stream opening is caught up by
+// refreshing once on every open.
 const stream = new EventSource('/api/v1/events/stream');
 stream.addEventListener('conversation', onEvent);
 stream.addEventListener('presence', onPresence);
-stream.addEventListener('open', () => document.body.classList.remove('offline'));
-stream.addEventListener('error', () => document.body.classList.add('offline'));
+stream.addEventListener('open', () => {
+  document.body.classList.remove('offline');
+  document.body.classList.add('live');
+  refreshList(); refreshSidebar(); refreshPane();
+});
+stream.addEventListener('error', () => { document.body.classList.add('offline'); document.body.classList.remove('live'); });
 
 // ---- bulk selection ----
 
@@ -384,7 +446,8 @@ document.addEventListener('click', e => {
   }
   if (e.target.id === 'bulk-apply') { applyBulk(); return; }
   if (e.target.id === 'bulk-clear') { state.selected.clear(); rows().forEach((r, i) => toggleSelect(i, false)); return; }
-  if (e.target.id === 'show-help') { document.getElementById('help').showModal(); }
+  if (e.target.id === 'show-help') { showHelp(); return; }
+  if (e.target.closest('.back')) { e.preventDefault(); closeConversation(); }
 });
 
 async function loadMore(link) {
@@ -448,6 +511,25 @@ document.addEventListener('keydown', e => {
 
 // ---- keyboard ----
 
+function showHelp() {
+  const help = document.getElementById('help');
+  if (!help.open) help.showModal();
+}
+
+// closeConversation goes back to the list (on a phone the list and the
+// conversation take turns on the screen).
+function closeConversation(push = true) {
+  if (state.openId) sendPresence(state.openId, 'left');
+  openSeq++;
+  state.openId = 0;
+  state.presence.clear();
+  document.body.classList.remove('reading');
+  paneEl.innerHTML = '<div class="empty">Open a conversation with <kbd>Enter</kbd>, or press <kbd>?</kbd> for shortcuts.</div>';
+  if (push) history.pushState({}, '', pageURL());
+  rows().forEach(r => r.classList.remove('open'));
+  highlight();
+}
+
 let pending = '';   // the first key of a two-key shortcut (g …, a …)
 let pendingTimer = 0;
 
@@ -461,6 +543,8 @@ document.addEventListener('keydown', e => {
     pending = '';
     return;
   }
+  // The shortcut overlay (or any other modal) has the keyboard to itself.
+  if (document.querySelector('dialog[open]')) return;
   if (typing) {
     if (t.id === 'compose-body' && e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(''); }
     return;
@@ -498,7 +582,7 @@ document.addEventListener('keydown', e => {
     '/': () => document.getElementById('search').focus(),
     x: () => { if (state.cursor >= 0) { toggleSelect(state.cursor); state.lastToggled = state.cursor; } },
     X: () => { if (state.cursor >= 0) { selectRange(state.cursor); state.lastToggled = state.cursor; } },
-    '?': () => document.getElementById('help').showModal(),
+    '?': showHelp,
     g: () => { pending = 'g'; },
     a: () => { pending = 'a'; },
   }[key];
@@ -513,10 +597,17 @@ addEventListener('popstate', () => {
   const open = Number(q.get('open') || 0);
   q.delete('open');
   q.delete('folder');
-  state.query = q.toString() || state.query;
-  refreshList();
+  // An empty query is the server's default list, as on first load.
+  if (q.toString() !== state.query) setQuery(q.toString(), false);
   if (open && open !== state.openId) openConversation(open, false);
+  else if (!open && state.openId) closeConversation(false);
 });
 
-if (state.openId) { restoreDraft(); scrollTimeline(); sendPresence(state.openId, 'viewing'); }
+if (state.openId) {
+  document.body.classList.add('reading');
+  state.lastSeen = latestMessage();
+  restoreDraft();
+  scrollTimeline();
+  sendPresence(state.openId, 'viewing');
+}
 window.parley = { state, api };

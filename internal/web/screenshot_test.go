@@ -1,0 +1,85 @@
+package web_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/parley-hq/parley/internal/demo"
+	"github.com/parley-hq/parley/internal/testutil"
+)
+
+// TestScreenshots writes the README's screenshots from the demo helpdesk.
+// It runs only when PARLEY_SCREENSHOTS names the directory to write to, so
+// the normal suite never rewrites them:
+//
+//	PARLEY_SCREENSHOTS=docs/screenshots go test ./internal/web -run TestScreenshots
+//
+// (the path is relative to the repository root). PARLEY_SCREENSHOTS_PHONE
+// names a directory for the same pages at 390×844, to check the narrow
+// layout; those are not committed.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("PARLEY_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set PARLEY_SCREENSHOTS=docs/screenshots to write the README's screenshots")
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", "..", dir) // tests run in internal/web
+	}
+	testutil.NoErr(t, os.MkdirAll(dir, 0o755))
+
+	e := testutil.Open(t, "sqlite")
+	e.Clock.Set(time.Now())
+	login, err := demo.Seed(context.Background(), e.App)
+	testutil.NoErr(t, err)
+	e.StartRealtime(t)
+	srv := httptest.NewServer(e.Handler)
+	t.Cleanup(srv.Close)
+	w := &workspace{e: e, url: srv.URL}
+
+	shoot := func(ctx context.Context, dir, name string) {
+		t.Helper()
+		// Let the fonts settle and any running transition end.
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.fonts.ready.then(() => null)`, chromedp.EvalAwaitPromise))
+		png := read(t, ctx, chromedp.FullScreenshot(100))
+		testutil.NoErr(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
+		t.Logf("wrote %s", filepath.Join(dir, name))
+	}
+	pages := func(ctx context.Context, dir string) {
+		t.Helper()
+		signInAs(t, ctx, w, login.Email, login.Password)
+		do(t, ctx, chromedp.WaitVisible(`#rows .row`))
+		shoot(ctx, dir, "inbox.png")
+		// The first conversation with a few messages and a note.
+		id := read(t, ctx, chromedp.Evaluate[string](`(async () => {
+			for (const r of document.querySelectorAll('#rows .row')) {
+				const html = await (await fetch('/inbox/conversations/' + r.dataset.id)).text();
+				const d = new DOMParser().parseFromString(html, 'text/html');
+				if (d.querySelectorAll('.msg').length >= 3 && d.querySelector('.msg-note')) return r.dataset.id;
+			}
+			return document.querySelector('#rows .row').dataset.id;
+		})()`, chromedp.EvalAwaitPromise))
+		do(t, ctx,
+			chromedp.Click(`#rows a[data-open="`+id+`"]`),
+			chromedp.WaitVisible(`#compose-body`),
+			chromedp.SendKeys(`#compose-body`, "Thanks for the details! I have sent a replacement hub; it should arrive on Thursday."),
+		)
+		shoot(ctx, dir, "conversation.png")
+		do(t, ctx, chromedp.KeyEvent("\x1b"), chromedp.KeyEvent("?"), chromedp.WaitVisible(`#help`))
+		shoot(ctx, dir, "shortcuts.png")
+	}
+
+	ctx := browserSized(t, 1440, 900)
+	pages(ctx, dir)
+	if phone := os.Getenv("PARLEY_SCREENSHOTS_PHONE"); phone != "" {
+		testutil.NoErr(t, os.MkdirAll(phone, 0o755))
+		pctx := browserSized(t, 390, 844)
+		do(t, pctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		pages(pctx, phone)
+	}
+}
