@@ -2,12 +2,14 @@ package conversation
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/page"
+	"github.com/parley-hq/parley/internal/search"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -124,15 +126,31 @@ func (s *Service) ParseFilter(actor model.Actor, q map[string][]string) (store.C
 	default:
 		fields["snoozed"] = "must be true or false"
 	}
-	f.Query = strings.TrimSpace(one("q"))
-	if len(f.Query) > 200 {
-		fields["q"] = "must be at most 200 characters"
+	if text := strings.TrimSpace(one("q")); text != "" {
+		q, err := search.Parse(text)
+		if err != nil {
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				fields["q"] = ae.Fields["q"]
+			}
+		} else {
+			f.Search = &q
+		}
 	}
 	if one("view") != "" {
 		fields["view"] = "saved views are not available yet"
 	}
 	switch v := one("sort"); v {
-	case "", "-last_activity":
+	case "":
+		if f.Search != nil {
+			f.Sort, f.Desc = "relevance", true
+		}
+	case "relevance", "-relevance":
+		if f.Search == nil {
+			fields["sort"] = "relevance needs a search (q)"
+		}
+		f.Sort, f.Desc = "relevance", true
+	case "-last_activity":
 	case "last_activity", "created", "priority":
 		f.Sort, f.Desc = v, false
 	case "-created", "-priority":
@@ -140,7 +158,7 @@ func (s *Service) ParseFilter(actor model.Actor, q map[string][]string) (store.C
 	case "sla_due", "-sla_due":
 		fields["sort"] = "sla_due needs SLA policies, which are not available yet"
 	default:
-		fields["sort"] = "must be one of last_activity, -last_activity, created, -created, priority, -priority"
+		fields["sort"] = "must be one of last_activity, -last_activity, created, -created, priority, -priority, relevance"
 	}
 	limit, err := page.Limit(one("limit"))
 	if err != nil {

@@ -234,7 +234,9 @@ type Conversation struct {
 	PreviousConversationID *int64         `json:"previous_conversation_id"`
 	// MergedIntoID is set on a conversation merged into another; it is
 	// then read-only, and customer replies to it land in the target.
-	MergedIntoID    *int64     `json:"merged_into_id"`
+	MergedIntoID *int64 `json:"merged_into_id"`
+	// Match is set in keyword search results.
+	Match           *Match     `json:"match,omitempty"`
 	MessageCount    int        `json:"message_count"`
 	Preview         string     `json:"preview"`
 	CreatedAt       time.Time  `json:"created_at"`
@@ -325,4 +327,15 @@ type Session struct {
 	UserID    int64
 	CSRFToken string
 	ExpiresAt time.Time
+}
+
+// Match is why a conversation is in keyword search results.
+type Match struct {
+	// Rank orders results by relevance, higher first.
+	Rank int64 `json:"rank"`
+	// MessageID is the best matching message, when a message matched
+	// (rather than the subject or the contact).
+	MessageID *int64 `json:"message_id"`
+	// Snippet is an HTML-escaped excerpt with matches in <mark>.
+	Snippet string `json:"snippet"`
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/parley-hq/parley/internal/model"
 )
@@ -134,7 +135,7 @@ func (t *Tx) CreateContact(ctx context.Context, c model.Contact) (int64, error) 
 		attrs = "{}"
 	}
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO contacts (name, type, attributes, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO contacts (name, type, attributes, search_text, created_at, updated_at) VALUES ($1, $2, $3, $1, $4, $4) RETURNING id`,
 		c.Name, c.Type, attrs, Millis(c.CreatedAt)).Scan(&id)
 	return id, translate(err)
 }
@@ -143,13 +144,48 @@ func (t *Tx) CreateContact(ctx context.Context, c model.Contact) (int64, error) 
 func (t *Tx) SaveContact(ctx context.Context, c model.Contact) error {
 	_, err := t.tx.ExecContext(ctx, `UPDATE contacts SET name = $2, type = $3, attributes = $4, updated_at = $5 WHERE id = $1`,
 		c.ID, c.Name, c.Type, string(c.Attributes), Millis(c.UpdatedAt))
+	if err != nil {
+		return translate(err)
+	}
+	return t.refreshContactSearch(ctx, c.ID)
+}
+
+// refreshContactSearch rewrites the text search finds a contact by: its
+// name and every identity. Punctuation becomes spaces, so an address is
+// split into the same words on both databases.
+func (t *Tx) refreshContactSearch(ctx context.Context, id int64) error {
+	var name string
+	if err := t.tx.QueryRowContext(ctx, `SELECT name FROM contacts WHERE id = $1`, id).Scan(&name); err != nil {
+		return translate(err)
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT value FROM contact_identities WHERE contact_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return translate(err)
+	}
+	parts := []string{name}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return translate(err)
+		}
+		parts = append(parts, v)
+	}
+	rows.Close()
+	text := strings.Join(strings.FieldsFunc(strings.Join(parts, " "), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
+	_, err = t.tx.ExecContext(ctx, `UPDATE contacts SET search_text = $2 WHERE id = $1`, id, text)
 	return translate(err)
 }
 
 // AddIdentity gives a contact an identity; ErrConflict if another has it.
 func (t *Tx) AddIdentity(ctx context.Context, contactID int64, ident model.Identity) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO contact_identities (contact_id, kind, value) VALUES ($1, $2, $3)`, contactID, ident.Kind, ident.Value)
-	return translate(err)
+	if err != nil {
+		return translate(err)
+	}
+	return t.refreshContactSearch(ctx, contactID)
 }
 
 // MergeContacts moves everything of other into keep and deletes other.
@@ -166,8 +202,10 @@ func (t *Tx) MergeContacts(ctx context.Context, keep, other int64, now time.Time
 	if _, err := t.tx.ExecContext(ctx, `UPDATE contacts SET updated_at = $2 WHERE id = $1`, keep, Millis(now)); err != nil {
 		return translate(err)
 	}
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, other)
-	return translate(err)
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, other); err != nil {
+		return translate(err)
+	}
+	return t.refreshContactSearch(ctx, keep)
 }
 
 // ConversationIDsOfContact lists a contact's conversation ids, newest first.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/parley-hq/parley/internal/search"
 	"strings"
 	"time"
 
@@ -112,12 +113,14 @@ type ConversationFilter struct {
 	Channels   []model.Channel
 	ContactID  int64
 	Snoozed    *bool
-	Query      string
-	Sort       string // last_activity, created or priority
-	Desc       bool
-	After      *Cursor
-	Limit      int
-	Now        time.Time
+	// Search, when set, keeps conversations whose messages, subject or
+	// contact match, and makes "relevance" a sort.
+	Search *search.Query
+	Sort   string // last_activity, created or priority
+	Desc   bool
+	After  *Cursor
+	Limit  int
+	Now    time.Time
 }
 
 // Cursor is a keyset position: the sort value and id of the last row seen.
@@ -140,6 +143,11 @@ func SortKey(sort string, c model.Conversation) int64 {
 		return Millis(c.CreatedAt)
 	case "priority":
 		return int64(c.Priority)
+	case "relevance":
+		if c.Match != nil {
+			return c.Match.Rank
+		}
+		return 0
 	default:
 		return Millis(c.LastActivityAt)
 	}
@@ -148,6 +156,9 @@ func SortKey(sort string, c model.Conversation) int64 {
 // ListConversations returns one page of conversations in keyset order.
 func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, error) {
 	col, ok := sortColumns[f.Sort]
+	if f.Sort == "relevance" && f.Search != nil {
+		col, ok = "b.rank_key", true
+	}
 	if !ok {
 		return nil, fmt.Errorf("unknown sort %q", f.Sort)
 	}
@@ -156,6 +167,11 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
+	}
+	with, selectExtra, join := "", "", ""
+	if f.Search != nil {
+		with = s.searchCTE(*f.Search, arg)
+		selectExtra, join = "b.rank_key, b.mid, ", " JOIN best b ON b.cid = c.id"
 	}
 	if f.VisibleTo != 0 {
 		where = append(where, "c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = "+arg(f.VisibleTo)+")")
@@ -206,10 +222,6 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 			where = append(where, "(c.snoozed_until IS NULL OR c.snoozed_until <= "+arg(Millis(f.Now))+")")
 		}
 	}
-	if f.Query != "" {
-		p := arg(likePattern(f.Query))
-		where = append(where, "(LOWER(c.subject) LIKE "+p+" ESCAPE '\\' OR LOWER(c.preview) LIKE "+p+" ESCAPE '\\' OR LOWER(ct.name) LIKE "+p+" ESCAPE '\\')")
-	}
 	op := ">"
 	dir := "ASC"
 	if f.Desc {
@@ -218,7 +230,7 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	if f.After != nil {
 		where = append(where, "("+col+", c.id) "+op+" ("+arg(f.After.Value)+", "+arg(f.After.ID)+")")
 	}
-	q := `SELECT ` + conversationColumns
+	q := with + `SELECT ` + selectExtra + conversationColumns + join
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -231,7 +243,15 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	defer rows.Close()
 	var out []model.Conversation
 	for rows.Next() {
-		c, err := scanConversation(rows)
+		var c model.Conversation
+		if f.Search != nil {
+			var rank int64
+			var mid sql.NullInt64
+			c, err = scanConversation(prefixed{rows, []any{&rank, &mid}})
+			c.Match = &model.Match{Rank: rank, MessageID: int64Ptr(mid)}
+		} else {
+			c, err = scanConversation(rows)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -240,11 +260,25 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	if err := rows.Err(); err != nil {
 		return nil, translate(err)
 	}
+	rows.Close()
 	if err := s.attachTags(ctx, out); err != nil {
 		return nil, err
 	}
+	if f.Search != nil {
+		if err := s.attachSnippets(ctx, *f.Search, out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
+
+// prefixed scans extra leading columns before a row's usual ones.
+type prefixed struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append(p.extra, dest...)...) }
 
 func (s *Store) attachTags(ctx context.Context, cs []model.Conversation) error {
 	if len(cs) == 0 {

@@ -1,0 +1,156 @@
+package conversation_test
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/contact"
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/testutil"
+)
+
+// searchData is a small helpdesk with distinct words to find.
+type searchData struct {
+	e                                *testutil.Env
+	admin, agent                     model.Actor
+	invoice, refund, shipping, other int64
+	invoiceMsg                       int64
+}
+
+func newSearchData(t *testing.T, e *testutil.Env) *searchData {
+	t.Helper()
+	d := &searchData{e: e}
+	d.admin = e.User(t, "admin@example.com", model.RoleAdmin)
+	d.agent = e.User(t, "agent@example.com", model.RoleAgent)
+	inbox := e.Inbox(t, "Support", model.ChannelAPI, d.agent)
+	hidden := e.Inbox(t, "Private", model.ChannelAPI)
+	mk := func(inbox int64, email, name, subject, body string) int64 {
+		c, err := e.Conversations.Create(ctx, d.admin, conversation.CreateRequest{InboxID: inbox,
+			Contact: contact.Ref{Email: email, Name: name}, Subject: subject,
+			Message: conversation.MessageRequest{Body: body, Direction: "incoming"}})
+		testutil.NoErr(t, err)
+		return c.ID
+	}
+	d.invoice = mk(inbox, "jo@example.com", "Jo Bloggs", "Question", "Hello, my invoice has the wrong address <b>again</b>.")
+	m, err := e.Conversations.AddMessage(ctx, d.admin, d.invoice, conversation.MessageRequest{Body: "Also the invoice total is off.", Direction: "incoming"})
+	testutil.NoErr(t, err)
+	d.invoiceMsg = m.ID
+	d.refund = mk(inbox, "sam@example.org", "Sam Smith", "Refund for order 1001", "Please send my money back.")
+	d.shipping = mk(inbox, "kim@example.net", "Kim Lee", "Where is my parcel?", "Shipping takes forever; no invoice either.")
+	d.other = mk(hidden, "zed@example.com", "Zed", "Secret invoice", "invoice invoice invoice")
+	return d
+}
+
+func (d *searchData) find(t *testing.T, actor model.Actor, query string) []model.Conversation {
+	t.Helper()
+	q, _ := url.ParseQuery(query)
+	f, err := d.e.Conversations.ParseFilter(actor, q)
+	testutil.NoErr(t, err)
+	p, err := d.e.Conversations.List(ctx, actor, f)
+	testutil.NoErr(t, err)
+	return p.Items
+}
+
+func ids(cs []model.Conversation) []int64 {
+	var out []int64
+	for _, c := range cs {
+		out = append(out, c.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestKeywordSearch(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		d := newSearchData(t, e)
+		cases := []struct {
+			query string
+			want  []int64
+		}{
+			{"q=invoice", []int64{d.invoice, d.shipping}},
+			{"q=INVOICE+-shipping", []int64{d.invoice}},
+			{"q=refund+OR+parcel", []int64{d.refund, d.shipping}},
+			{"q=ship*", []int64{d.shipping}},
+			{`q="wrong+address"`, []int64{d.invoice}},
+			{`q="address+wrong"`, nil},
+			{"q=jo@example.com", []int64{d.invoice}},
+			{"q=smith", []int64{d.refund}},
+			{"q=1001", []int64{d.refund}},
+			{"q=invoice&status=resolved", nil},
+			{"q=invoice&status=new&sort=-created", []int64{d.invoice, d.shipping}},
+			{"q=nothingmatchesthis", nil},
+		}
+		for _, c := range cases {
+			if got := ids(d.find(t, d.agent, c.query)); !slices.Equal(got, c.want) {
+				t.Errorf("%s as an agent: %v, want %v", c.query, got, c.want)
+			}
+		}
+		// An admin also finds the conversation of the inbox the agent is not in.
+		if got := ids(d.find(t, d.admin, "q=invoice")); !slices.Equal(got, []int64{d.invoice, d.shipping, d.other}) {
+			t.Errorf("admin search: %v", got)
+		}
+	})
+}
+
+func TestSearchSnippetsAndRanking(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		d := newSearchData(t, e)
+		got := d.find(t, d.admin, "q=invoice")
+		for i := 1; i < len(got); i++ {
+			if got[i-1].Match.Rank < got[i].Match.Rank {
+				t.Fatalf("results are not in relevance order: %d before %d", got[i-1].Match.Rank, got[i].Match.Rank)
+			}
+		}
+		var hit *model.Conversation
+		for i := range got {
+			if got[i].ID == d.invoice {
+				hit = &got[i]
+			}
+		}
+		if hit == nil || hit.Match.MessageID == nil {
+			t.Fatalf("no message match for #%d: %+v", d.invoice, hit)
+		}
+		if !strings.Contains(hit.Match.Snippet, "<mark>invoice</mark>") {
+			t.Errorf("snippet %q does not highlight the word", hit.Match.Snippet)
+		}
+		if strings.Contains(hit.Match.Snippet, "<b>") {
+			t.Errorf("snippet %q lets customer HTML through", hit.Match.Snippet)
+		}
+		// Walking the relevance order a page at a time gives each result once.
+		var seen []int64
+		q := url.Values{"q": {"invoice"}, "limit": {"1"}}
+		for range 10 {
+			f, err := e.Conversations.ParseFilter(d.admin, q)
+			testutil.NoErr(t, err)
+			p, err := e.Conversations.List(ctx, d.admin, f)
+			testutil.NoErr(t, err)
+			for _, c := range p.Items {
+				seen = append(seen, c.ID)
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			q.Set("cursor", p.NextCursor)
+		}
+		slices.Sort(seen)
+		if !slices.Equal(seen, []int64{d.invoice, d.shipping, d.other}) {
+			t.Fatalf("paging by relevance saw %v", seen)
+		}
+	})
+}
+
+func TestSearchSyntaxErrors(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		d := newSearchData(t, e)
+		for _, query := range []string{`q="unclosed`, `q=-only`, `q=OR`, `q=a+OR`, "sort=relevance"} {
+			q, _ := url.ParseQuery(query)
+			if _, err := e.Conversations.ParseFilter(d.agent, q); apperr.KindOf(err) != apperr.KindInvalid {
+				t.Errorf("%s: %v, want a validation error", query, err)
+			}
+		}
+	})
+}

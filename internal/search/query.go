@@ -1,0 +1,199 @@
+// Package search reads the keyword syntax of the search box into a query
+// both databases can run: words (all must match), "quoted phrases",
+// prefix* words, -excluded words, and OR between alternatives.
+package search
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/parley-hq/parley/internal/apperr"
+)
+
+// MaxLength bounds a query's text.
+const MaxLength = 200
+
+// Term is one word or phrase to look for.
+type Term struct {
+	// Words of the term, lower-cased, letters and digits only; more than
+	// one make a phrase.
+	Words  []string
+	Prefix bool // the last word may be the start of a longer one
+}
+
+// Clause is a set of alternatives; a document matches one of them.
+type Clause []Term
+
+// Query is a parsed search: every clause must match, no excluded term may.
+type Query struct {
+	All     []Clause
+	Exclude []Term
+}
+
+// Parse reads the search box's syntax. It fails with a validation error
+// that says what is wrong, never with a database syntax error.
+func Parse(s string) (Query, error) {
+	var q Query
+	s = strings.TrimSpace(s)
+	if len(s) > MaxLength {
+		return q, apperr.Field("q", "must be at most 200 characters")
+	}
+	toks, err := tokenize(s)
+	if err != nil {
+		return q, err
+	}
+	orNext := false
+	for _, tok := range toks {
+		if tok.or {
+			if len(q.All) == 0 || orNext {
+				return q, apperr.Field("q", "OR needs a word on each side")
+			}
+			orNext = true
+			continue
+		}
+		term := tok.term
+		if len(term.Words) == 0 {
+			continue // punctuation only; nothing to look for
+		}
+		if tok.negate {
+			if orNext {
+				return q, apperr.Field("q", "OR cannot join an excluded word")
+			}
+			q.Exclude = append(q.Exclude, term)
+			continue
+		}
+		if orNext {
+			last := len(q.All) - 1
+			q.All[last] = append(q.All[last], term)
+			orNext = false
+			continue
+		}
+		q.All = append(q.All, Clause{term})
+	}
+	if orNext {
+		return q, apperr.Field("q", "OR needs a word on each side")
+	}
+	if len(q.All) == 0 {
+		if len(q.Exclude) > 0 {
+			return q, apperr.Field("q", "say what to find, not only what to leave out")
+		}
+		return q, apperr.Field("q", "has no words to search for")
+	}
+	return q, nil
+}
+
+type token struct {
+	term   Term
+	negate bool
+	or     bool
+}
+
+func tokenize(s string) ([]token, error) {
+	var out []token
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\n':
+			i++
+		case c == '"' || (c == '-' && i+1 < len(s) && s[i+1] == '"'):
+			negate := c == '-'
+			if negate {
+				i++
+			}
+			end := strings.IndexByte(s[i+1:], '"')
+			if end < 0 {
+				return nil, apperr.Field("q", `has a quote (") that is not closed`)
+			}
+			phrase := s[i+1 : i+1+end]
+			i += end + 2
+			out = append(out, token{term: Term{Words: words(phrase)}, negate: negate})
+		default:
+			end := strings.IndexAny(s[i:], " \t\n\"")
+			if end < 0 {
+				end = len(s) - i
+			}
+			w := s[i : i+end]
+			i += end
+			if w == "OR" {
+				out = append(out, token{or: true})
+				continue
+			}
+			negate := strings.HasPrefix(w, "-") && len(w) > 1
+			w = strings.TrimPrefix(w, "-")
+			prefix := strings.HasSuffix(w, "*")
+			w = strings.TrimRight(w, "*")
+			t := Term{Words: words(w)}
+			t.Prefix = prefix && len(t.Words) > 0
+			out = append(out, token{term: t, negate: negate})
+		}
+	}
+	return out, nil
+}
+
+// words splits text the way both full-text indexes do: runs of letters
+// and digits, lower-cased.
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// FTS5 renders the query in SQLite FTS5 syntax. Every word is quoted, so
+// no user input is read as FTS5 syntax.
+func (q Query) FTS5() string {
+	var parts []string
+	for _, c := range q.All {
+		var alts []string
+		for _, t := range c {
+			alts = append(alts, fts5Term(t))
+		}
+		if len(alts) == 1 {
+			parts = append(parts, alts[0])
+		} else {
+			parts = append(parts, "("+strings.Join(alts, " OR ")+")")
+		}
+	}
+	out := strings.Join(parts, " AND ")
+	if len(q.Exclude) > 0 {
+		var ex []string
+		for _, t := range q.Exclude {
+			ex = append(ex, fts5Term(t))
+		}
+		out = "(" + out + ") NOT (" + strings.Join(ex, " OR ") + ")"
+	}
+	return out
+}
+
+func fts5Term(t Term) string {
+	s := `"` + strings.Join(t.Words, " ") + `"`
+	if t.Prefix {
+		s += "*"
+	}
+	return s
+}
+
+// TSQuery renders the query in PostgreSQL to_tsquery syntax for the
+// 'simple' configuration. Words hold only letters and digits, so they
+// need no quoting.
+func (q Query) TSQuery() string {
+	var parts []string
+	for _, c := range q.All {
+		var alts []string
+		for _, t := range c {
+			alts = append(alts, tsTerm(t))
+		}
+		parts = append(parts, "("+strings.Join(alts, " | ")+")")
+	}
+	for _, t := range q.Exclude {
+		parts = append(parts, "!"+tsTerm(t))
+	}
+	return strings.Join(parts, " & ")
+}
+
+func tsTerm(t Term) string {
+	ws := make([]string, len(t.Words))
+	copy(ws, t.Words)
+	if t.Prefix {
+		ws[len(ws)-1] += ":*"
+	}
+	return "(" + strings.Join(ws, " <-> ") + ")"
+}

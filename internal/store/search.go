@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+
+	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/search"
+)
+
+// Markers that snippets put around matched words; chosen because no
+// message text contains them, so escaping the rest is safe.
+const (
+	markOpen  = "\x02"
+	markClose = "\x03"
+)
+
+// searchCTE returns the WITH clause that ranks conversations for a query.
+// "best" has one row per matching conversation: cid, rank_key (higher is
+// better, an integer so keyset cursors compare exactly) and mid, the best
+// matching message if a message matched. Subject hits weigh double.
+func (s *Store) searchCTE(q search.Query, arg func(any) string) string {
+	if s.Dialect == Postgres {
+		p := arg(q.TSQuery())
+		return `WITH tq AS (SELECT to_tsquery('simple', ` + p + `) AS q),
+ hits AS (
+  SELECT m.conversation_id AS cid, ts_rank(m.search, tq.q) AS score, m.id AS mid FROM messages m, tq WHERE m.search @@ tq.q
+  UNION ALL SELECT c.id, 2 * ts_rank(c.search, tq.q), NULL FROM conversations c, tq WHERE c.search @@ tq.q
+  UNION ALL SELECT c.id, ts_rank(ct.search, tq.q), NULL FROM contacts ct JOIN conversations c ON c.contact_id = ct.id, tq WHERE ct.search @@ tq.q
+ ),
+ best AS (SELECT cid, CAST(MAX(score) * 1000000 AS BIGINT) AS rank_key, MAX(mid) AS mid FROM hits GROUP BY cid) `
+	}
+	p := arg(q.FTS5())
+	return `WITH hits AS (
+  SELECT m.conversation_id AS cid, -bm25(messages_fts) AS score, m.id AS mid FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ` + p + `
+  UNION ALL SELECT conversations_fts.rowid, -2 * bm25(conversations_fts), NULL FROM conversations_fts WHERE conversations_fts MATCH ` + p + `
+  UNION ALL SELECT c.id, -bm25(contacts_fts), NULL FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH ` + p + `
+ ),
+ best AS (SELECT cid, CAST(MAX(score) * 1000000 AS INTEGER) AS rank_key, MAX(mid) AS mid FROM hits GROUP BY cid) `
+}
+
+// attachSnippets gives each matched conversation a highlighted excerpt of
+// its best matching message (or of its preview when the subject or the
+// contact matched).
+func (s *Store) attachSnippets(ctx context.Context, q search.Query, cs []model.Conversation) error {
+	var ids []int64
+	for _, c := range cs {
+		if c.Match != nil && c.Match.MessageID != nil {
+			ids = append(ids, *c.Match.MessageID)
+		}
+	}
+	snippets := map[int64]string{}
+	if len(ids) > 0 {
+		args := []any{}
+		ph := make([]string, len(ids))
+		for i, id := range ids {
+			args = append(args, id)
+			ph[i] = fmt.Sprintf("$%d", i+2)
+		}
+		var query string
+		if s.Dialect == Postgres {
+			query = `SELECT id, ts_headline('simple', body, to_tsquery('simple', $1), 'StartSel=` + markOpen + `, StopSel=` + markClose +
+				`, MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') FROM messages WHERE id IN (` + strings.Join(ph, ",") + `)`
+			args = append([]any{q.TSQuery()}, args...)
+		} else {
+			query = `SELECT rowid, snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 16) FROM messages_fts
+ WHERE messages_fts MATCH $1 AND rowid IN (` + strings.Join(ph, ",") + `)`
+			args = append([]any{q.FTS5()}, args...)
+		}
+		rows, err := s.Reader.QueryContext(ctx, query, args...)
+		if err != nil {
+			return translate(err)
+		}
+		for rows.Next() {
+			var id int64
+			var snip string
+			if err := rows.Scan(&id, &snip); err != nil {
+				rows.Close()
+				return translate(err)
+			}
+			snippets[id] = snip
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return translate(err)
+		}
+	}
+	for i := range cs {
+		m := cs[i].Match
+		if m == nil {
+			continue
+		}
+		text := cs[i].Preview
+		if m.MessageID != nil {
+			if snip, ok := snippets[*m.MessageID]; ok {
+				text = snip
+			}
+		}
+		m.Snippet = highlight(text)
+	}
+	return nil
+}
+
+// highlight escapes text for HTML and turns the markers into <mark>.
+func highlight(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	return strings.NewReplacer(markOpen, "<mark>", markClose, "</mark>").Replace(html.EscapeString(text))
+}
