@@ -1,10 +1,15 @@
 package conversation
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/model"
@@ -13,17 +18,75 @@ import (
 	"github.com/parley-hq/parley/internal/store"
 )
 
-// listParams are the query keys the conversation list understands; any
-// other key is refused, so a typo never silently returns everything.
-var listParams = map[string]bool{"status": true, "assignee": true, "team": true, "inbox": true, "tag": true,
-	"priority": true, "channel": true, "contact": true, "q": true, "view": true, "sort": true, "limit": true,
-	"cursor": true, "snoozed": true}
+// ConditionKeys are the filter keys of the list, of JSON filters and of
+// saved views. Values are comma lists where a key takes several.
+var ConditionKeys = []string{"status", "assignee", "team", "inbox", "tag", "tag_any", "tag_none", "priority",
+	"channel", "contact", "contact_type", "snoozed", "unread", "created_after", "created_before",
+	"activity_after", "activity_before", "q"}
+
+// pagingKeys are the list's other keys.
+var pagingKeys = []string{"view", "filter", "sort", "limit", "cursor"}
+
+// Sorts are the list's sort orders; a leading "-" reverses one.
+var Sorts = []string{"last_activity", "created", "priority", "waiting", "customer_type", "assignee", "relevance"}
 
 // Page is one page of conversations and the cursor to the next, if any.
 type Page struct {
 	Items      []model.Conversation `json:"items"`
 	NextCursor string               `json:"next_cursor"`
 }
+
+// FilterSpec is a filter as JSON: the list's keys with lists of values,
+// all of which must hold, plus "any": groups of which one must hold.
+//
+//	{"status": ["open", "pending"], "any": [{"tag": ["refund"]}, {"priority": ["urgent"]}]}
+type FilterSpec struct {
+	Keys map[string][]string
+	Any  []map[string][]string
+}
+
+// UnmarshalJSON reads a filter object.
+func (f *FilterSpec) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return errors.New("a filter is an object of keys with lists of values")
+	}
+	f.Keys = map[string][]string{}
+	for k, v := range raw {
+		if k == "any" {
+			if err := json.Unmarshal(v, &f.Any); err != nil {
+				return errors.New(`filter "any" is a list of filter objects with lists of values`)
+			}
+			continue
+		}
+		var vals []string
+		if err := json.Unmarshal(v, &vals); err != nil {
+			return fmt.Errorf("filter %q needs a list of strings", k)
+		}
+		f.Keys[k] = vals
+	}
+	return nil
+}
+
+// MarshalJSON writes a filter object.
+func (f FilterSpec) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	for k, v := range f.Keys {
+		m[k] = v
+	}
+	if len(f.Any) > 0 {
+		m["any"] = f.Any
+	}
+	return json.Marshal(m)
+}
+
+// ViewSource looks up a saved view the actor may use.
+type ViewSource interface {
+	ViewFilter(ctx context.Context, actor model.Actor, id int64) (FilterSpec, string, error)
+}
+
+// SetViews lets lists take view=ID.
+func (s *Service) SetViews(v ViewSource) { s.views = v }
 
 func commaList(vals []string) []string {
 	var out []string
@@ -45,136 +108,278 @@ func positiveID(field, v string, fields map[string]string) int64 {
 	return n
 }
 
-// ParseFilter reads the list's query keys (as in API.md) into a store
-// filter for the given actor, or explains every key it cannot use.
-func (s *Service) ParseFilter(actor model.Actor, q map[string][]string) (store.ConversationFilter, error) {
-	fields := map[string]string{}
-	f := store.ConversationFilter{Sort: "last_activity", Desc: true, Now: s.now()}
-	for k := range q {
-		if !listParams[k] {
-			fields[k] = "is not a filter; use status, assignee, team, inbox, tag, priority, channel, contact, q, snoozed, sort, limit or cursor"
-		}
-	}
-	one := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			if len(v) > 1 {
-				fields[k] = "give it once"
-			}
-			return v[0]
-		}
+// conditionParser reads condition keys into store conditions, collecting
+// every problem under its field name.
+type conditionParser struct {
+	actor  model.Actor
+	fields map[string]string
+	prefix string
+	search *search.Query
+}
+
+func (p *conditionParser) bad(key, why string) { p.fields[p.prefix+key] = why }
+
+func (p *conditionParser) one(q map[string][]string, k string) string {
+	v := q[k]
+	if len(v) == 0 {
 		return ""
 	}
-	for _, st := range commaList(q["status"]) {
-		if !model.Status(st).Valid() {
-			fields["status"] = "must be a comma list of new, open, pending, resolved, closed"
-			continue
-		}
-		f.Statuses = append(f.Statuses, model.Status(st))
+	if len(v) > 1 {
+		p.bad(k, "give it once")
 	}
-	switch a := one("assignee"); a {
+	return v[0]
+}
+
+func (p *conditionParser) tags(q map[string][]string, k string) []string {
+	var out []string
+	for _, t := range q[k] {
+		for _, part := range strings.Split(t, ",") {
+			n, err := NormalizeTag(part)
+			if err != nil {
+				p.bad(k, err.Error())
+				continue
+			}
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (p *conditionParser) boolean(q map[string][]string, k string) *bool {
+	switch v := p.one(q, k); v {
 	case "":
-	case "me":
-		f.AssigneeID = actor.UserID
-		if actor.UserID == 0 {
-			f.Unassigned = true
-		}
-	case "none":
-		f.Unassigned = true
-	default:
-		f.AssigneeID = positiveID("assignee", a, fields)
-		if fields["assignee"] != "" {
-			fields["assignee"] = "must be a user id, me or none"
-		}
-	}
-	if v := one("team"); v != "" {
-		f.TeamID = positiveID("team", v, fields)
-	}
-	if v := one("inbox"); v != "" {
-		f.InboxID = positiveID("inbox", v, fields)
-	}
-	if v := one("contact"); v != "" {
-		f.ContactID = positiveID("contact", v, fields)
-	}
-	for _, t := range q["tag"] {
-		n, err := NormalizeTag(t)
-		if err != nil {
-			fields["tag"] = err.Error()
-			continue
-		}
-		f.Tags = append(f.Tags, n)
-	}
-	for _, p := range commaList(q["priority"]) {
-		pr, ok := model.ParsePriority(p)
-		if !ok {
-			fields["priority"] = "must be a comma list of low, normal, high, urgent"
-			continue
-		}
-		f.Priorities = append(f.Priorities, pr)
-	}
-	for _, ch := range commaList(q["channel"]) {
-		if !model.Channel(ch).Valid() {
-			fields["channel"] = "must be a comma list of email, chat, api, phone"
-			continue
-		}
-		f.Channels = append(f.Channels, model.Channel(ch))
-	}
-	switch v := one("snoozed"); v {
-	case "":
+		return nil
 	case "true", "false":
 		b := v == "true"
-		f.Snoozed = &b
-	default:
-		fields["snoozed"] = "must be true or false"
+		return &b
 	}
-	if text := strings.TrimSpace(one("q")); text != "" {
-		q, err := search.Parse(text)
-		if err != nil {
-			var ae *apperr.Error
-			if errors.As(err, &ae) {
-				fields["q"] = ae.Fields["q"]
+	p.bad(k, "must be true or false")
+	return nil
+}
+
+func (p *conditionParser) time(q map[string][]string, k string) *time.Time {
+	v := p.one(q, k)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		p.bad(k, "must be a time like 2026-03-01T00:00:00Z")
+		return nil
+	}
+	return &t
+}
+
+// parse reads one set of conditions; unknown keys are the caller's to check.
+func (p *conditionParser) parse(q map[string][]string) store.Conditions {
+	var c store.Conditions
+	for _, st := range commaList(q["status"]) {
+		if !model.Status(st).Valid() {
+			p.bad("status", "must be a comma list of new, open, pending, resolved, closed")
+			continue
+		}
+		c.Statuses = append(c.Statuses, model.Status(st))
+	}
+	switch a := p.one(q, "assignee"); a {
+	case "":
+	case "me":
+		c.AssigneeID = p.actor.UserID
+		if p.actor.UserID == 0 {
+			c.Unassigned = true
+		}
+	case "none":
+		c.Unassigned = true
+	case "anyone":
+		c.Assigned = true
+	default:
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n <= 0 {
+			p.bad("assignee", "must be a user id, me, none or anyone")
+		}
+		c.AssigneeID = n
+	}
+	for key, dst := range map[string]*int64{"team": &c.TeamID, "inbox": &c.InboxID, "contact": &c.ContactID} {
+		if v := p.one(q, key); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				p.bad(key, "must be an id")
 			}
-		} else {
-			f.Search = &q
+			*dst = n
 		}
 	}
-	if one("view") != "" {
-		fields["view"] = "saved views are not available yet"
+	c.Tags, c.TagsAny, c.TagsNone = p.tags(q, "tag"), p.tags(q, "tag_any"), p.tags(q, "tag_none")
+	for _, v := range commaList(q["priority"]) {
+		pr, ok := model.ParsePriority(v)
+		if !ok {
+			p.bad("priority", "must be a comma list of low, normal, high, urgent")
+			continue
+		}
+		c.Priorities = append(c.Priorities, pr)
 	}
-	switch v := one("sort"); v {
-	case "":
+	for _, v := range commaList(q["channel"]) {
+		if !model.Channel(v).Valid() {
+			p.bad("channel", "must be a comma list of email, chat, api, phone")
+			continue
+		}
+		c.Channels = append(c.Channels, model.Channel(v))
+	}
+	for _, v := range commaList(q["contact_type"]) {
+		if !model.ContactType(v).Valid() {
+			p.bad("contact_type", "must be a comma list of customer, vip, lead, partner")
+			continue
+		}
+		c.ContactTypes = append(c.ContactTypes, model.ContactType(v))
+	}
+	c.Snoozed, c.Unread = p.boolean(q, "snoozed"), p.boolean(q, "unread")
+	c.CreatedAfter, c.CreatedBefore = p.time(q, "created_after"), p.time(q, "created_before")
+	c.ActivityAfter, c.ActivityBefore = p.time(q, "activity_after"), p.time(q, "activity_before")
+	if text := strings.TrimSpace(p.one(q, "q")); text != "" {
+		sq, err := search.Parse(text)
+		var ae *apperr.Error
+		switch {
+		case errors.As(err, &ae):
+			p.bad("q", ae.Fields["q"])
+		case err != nil:
+			p.bad("q", err.Error())
+		case p.search == nil:
+			p.search = &sq
+		default: // several searches (list and view) must all match
+			p.search.All = append(p.search.All, sq.All...)
+			p.search.Exclude = append(p.search.Exclude, sq.Exclude...)
+		}
+	}
+	return c
+}
+
+// checkKeys refuses keys that are not filters, so a typo never silently
+// returns everything.
+func (p *conditionParser) checkKeys(q map[string][]string, extra ...string) {
+	for k := range q {
+		if !slices.Contains(ConditionKeys, k) && !slices.Contains(extra, k) {
+			p.bad(k, "is not a filter; use "+strings.Join(append(slices.Clone(ConditionKeys), extra...), ", "))
+		}
+	}
+}
+
+// apply adds a JSON filter's conditions to f: its keys AND-ed, its "any"
+// groups OR-ed among themselves.
+func (p *conditionParser) apply(f *store.ConversationFilter, spec FilterSpec) {
+	prefix := p.prefix
+	p.checkKeys(spec.Keys)
+	f.And = append(f.And, p.parse(spec.Keys))
+	for i, g := range spec.Any {
+		p.prefix = fmt.Sprintf("%sany[%d].", prefix, i)
+		p.checkKeys(g)
+		if _, ok := g["q"]; ok {
+			p.bad("q", "search goes at the top of a filter, not in an any group")
+		}
+		f.AnyOf = append(f.AnyOf, p.parse(g))
+	}
+	p.prefix = prefix
+}
+
+// ValidateSpec checks a JSON filter as a saved view stores it.
+func (s *Service) ValidateSpec(spec FilterSpec, sort string) error {
+	p := &conditionParser{actor: model.Actor{UserID: 1, Role: model.RoleAgent}, fields: map[string]string{}, prefix: "filter."}
+	var f store.ConversationFilter
+	p.apply(&f, spec)
+	if sort != "" {
+		if _, _, ok := parseSort(sort); !ok {
+			p.fields["sort"] = "must be one of " + strings.Join(Sorts, ", ") + ", each optionally with a leading -"
+		}
+	}
+	if len(p.fields) > 0 {
+		return apperr.Invalid("the filter is not valid", p.fields)
+	}
+	return nil
+}
+
+func parseSort(v string) (string, bool, bool) {
+	desc := strings.HasPrefix(v, "-")
+	name := strings.TrimPrefix(v, "-")
+	return name, desc, slices.Contains(Sorts, name)
+}
+
+// ParseFilter reads the list's query keys (as in API.md) into a store
+// filter for the given actor, or explains every key it cannot use. A
+// filter= JSON object and a view= saved view add their conditions.
+func (s *Service) ParseFilter(ctx context.Context, actor model.Actor, q map[string][]string) (store.ConversationFilter, error) {
+	p := &conditionParser{actor: actor, fields: map[string]string{}}
+	f := store.ConversationFilter{Sort: "last_activity", Desc: true, Now: s.now()}
+	p.checkKeys(q, pagingKeys...)
+	f.Conditions = p.parse(q)
+
+	sortName := p.one(q, "sort")
+	if raw := p.one(q, "filter"); raw != "" {
+		var spec FilterSpec
+		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		if err := dec.Decode(&spec); err != nil {
+			p.bad("filter", err.Error())
+		} else {
+			p.prefix = "filter."
+			p.apply(&f, spec)
+			p.prefix = ""
+		}
+	}
+	if v := p.one(q, "view"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil || id <= 0:
+			p.bad("view", "must be a view id")
+		case s.views == nil:
+			p.bad("view", "saved views are not available")
+		default:
+			spec, viewSort, err := s.views.ViewFilter(ctx, actor, id)
+			if err != nil {
+				if apperr.KindOf(err) == apperr.KindNotFound {
+					p.bad("view", "no such view")
+				} else {
+					return f, err
+				}
+			} else {
+				p.prefix = "view."
+				p.apply(&f, spec)
+				p.prefix = ""
+				if sortName == "" {
+					sortName = viewSort
+				}
+			}
+		}
+	}
+	f.Search = p.search
+
+	switch name, desc, ok := parseSort(sortName); {
+	case sortName == "":
 		if f.Search != nil {
 			f.Sort, f.Desc = "relevance", true
 		}
-	case "relevance", "-relevance":
+	case sortName == "sla_due" || sortName == "-sla_due":
+		p.bad("sort", "sla_due needs SLA policies, which are not available yet")
+	case !ok:
+		p.bad("sort", "must be one of "+strings.Join(Sorts, ", ")+", each optionally with a leading -")
+	case name == "relevance":
 		if f.Search == nil {
-			fields["sort"] = "relevance needs a search (q)"
+			p.bad("sort", "relevance needs a search (q)")
 		}
 		f.Sort, f.Desc = "relevance", true
-	case "-last_activity":
-	case "last_activity", "created", "priority":
-		f.Sort, f.Desc = v, false
-	case "-created", "-priority":
-		f.Sort, f.Desc = v[1:], true
-	case "sla_due", "-sla_due":
-		fields["sort"] = "sla_due needs SLA policies, which are not available yet"
 	default:
-		fields["sort"] = "must be one of last_activity, -last_activity, created, -created, priority, -priority, relevance"
+		f.Sort, f.Desc = name, desc
 	}
-	limit, err := page.Limit(one("limit"))
+	limit, err := page.Limit(p.one(q, "limit"))
 	if err != nil {
-		fields["limit"] = "must be a whole number from 1 to 200"
+		p.bad("limit", "must be a whole number from 1 to 200")
 	}
 	f.Limit = limit
-	if c := one("cursor"); c != "" {
+	if c := p.one(q, "cursor"); c != "" {
 		var cur store.Cursor
 		if err := page.Decode(c, &cur); err != nil {
-			fields["cursor"] = "is not a cursor this server gave out"
+			p.bad("cursor", "is not a cursor this server gave out")
 		} else if cur.Sort != sortKey(f) {
-			fields["cursor"] = "belongs to another sort order; start again without a cursor"
+			p.bad("cursor", "belongs to another sort order; start again without a cursor")
 		} else if f.Sort == "priority" && (cur.Value < int64(model.PriorityLow) || cur.Value > int64(model.PriorityUrgent)) {
 			// No row has such a priority, and PostgreSQL's SMALLINT column
 			// cannot even take the value as a parameter.
-			fields["cursor"] = "is not a cursor this server gave out"
+			p.bad("cursor", "is not a cursor this server gave out")
 		} else {
 			f.After = &cur
 		}
@@ -182,8 +387,8 @@ func (s *Service) ParseFilter(actor model.Actor, q map[string][]string) (store.C
 	if !actor.Role.SeesAll() {
 		f.VisibleTo = actor.UserID
 	}
-	if len(fields) > 0 {
-		return f, apperr.Invalid("the list request is not valid", fields)
+	if len(p.fields) > 0 {
+		return f, apperr.Invalid("the list request is not valid", p.fields)
 	}
 	return f, nil
 }

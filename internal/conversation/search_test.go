@@ -48,7 +48,7 @@ func newSearchData(t *testing.T, e *testutil.Env) *searchData {
 func (d *searchData) find(t *testing.T, actor model.Actor, query string) []model.Conversation {
 	t.Helper()
 	q, _ := url.ParseQuery(query)
-	f, err := d.e.Conversations.ParseFilter(actor, q)
+	f, err := d.e.Conversations.ParseFilter(ctx, actor, q)
 	testutil.NoErr(t, err)
 	p, err := d.e.Conversations.List(ctx, actor, f)
 	testutil.NoErr(t, err)
@@ -124,7 +124,7 @@ func TestSearchSnippetsAndRanking(t *testing.T) {
 		var seen []int64
 		q := url.Values{"q": {"invoice"}, "limit": {"1"}}
 		for range 10 {
-			f, err := e.Conversations.ParseFilter(d.admin, q)
+			f, err := e.Conversations.ParseFilter(ctx, d.admin, q)
 			testutil.NoErr(t, err)
 			p, err := e.Conversations.List(ctx, d.admin, f)
 			testutil.NoErr(t, err)
@@ -148,7 +148,7 @@ func TestSearchSyntaxErrors(t *testing.T) {
 		d := newSearchData(t, e)
 		for _, query := range []string{`q="unclosed`, `q=-only`, `q=OR`, `q=a+OR`, "sort=relevance"} {
 			q, _ := url.ParseQuery(query)
-			if _, err := e.Conversations.ParseFilter(d.agent, q); apperr.KindOf(err) != apperr.KindInvalid {
+			if _, err := e.Conversations.ParseFilter(ctx, d.agent, q); apperr.KindOf(err) != apperr.KindInvalid {
 				t.Errorf("%s: %v, want a validation error", query, err)
 			}
 		}

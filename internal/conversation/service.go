@@ -32,6 +32,7 @@ type Service struct {
 	now   func() time.Time
 	// committed is told the ids of events after their transaction commits.
 	committed func(eventIDs []int64)
+	views     ViewSource
 }
 
 // New returns a conversation service. now is the clock (tests and the demo

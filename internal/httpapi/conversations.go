@@ -19,7 +19,7 @@ import (
 
 func (a *api) listConversations(w http.ResponseWriter, r *http.Request) {
 	actor := principal(r).Actor()
-	f, err := a.Conversations.ParseFilter(actor, r.URL.Query())
+	f, err := a.Conversations.ParseFilter(r.Context(), actor, r.URL.Query())
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -273,7 +273,7 @@ func (a *api) contactConversations(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	q.Del("contact")
-	f, err := a.Conversations.ParseFilter(actor, q)
+	f, err := a.Conversations.ParseFilter(r.Context(), actor, q)
 	if err != nil {
 		writeError(w, r, err)
 		return

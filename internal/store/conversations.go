@@ -99,24 +99,43 @@ func (t *Tx) SaveConversation(ctx context.Context, c model.Conversation) error {
 	return translate(err)
 }
 
+// Conditions narrow a conversation list; all set fields must hold.
+type Conditions struct {
+	Statuses     []model.Status
+	AssigneeID   int64 // 0 means any
+	Unassigned   bool
+	Assigned     bool
+	TeamID       int64
+	InboxID      int64
+	Tags         []string // all of them
+	TagsAny      []string // at least one
+	TagsNone     []string // none of them
+	Priorities   []model.Priority
+	Channels     []model.Channel
+	ContactID    int64
+	ContactTypes []model.ContactType
+	Snoozed      *bool
+	// Unread keeps conversations with (or, false, without) a customer
+	// message no agent has answered yet.
+	Unread                        *bool
+	CreatedAfter, CreatedBefore   *time.Time
+	ActivityAfter, ActivityBefore *time.Time
+}
+
 // ConversationFilter selects and orders conversations for a list.
 type ConversationFilter struct {
 	// VisibleTo limits the list to inboxes the user belongs to; 0 means all.
-	VisibleTo  int64
-	Statuses   []model.Status
-	AssigneeID int64 // 0 means any
-	Unassigned bool
-	TeamID     int64
-	InboxID    int64
-	Tags       []string // all of them
-	Priorities []model.Priority
-	Channels   []model.Channel
-	ContactID  int64
-	Snoozed    *bool
+	VisibleTo int64
+	Conditions
+	// And are more condition sets that must all hold too (from a saved
+	// view or a JSON filter).
+	And []Conditions
+	// AnyOf, when set, also requires one of these groups to hold (OR).
+	AnyOf []Conditions
 	// Search, when set, keeps conversations whose messages, subject or
 	// contact match, and makes "relevance" a sort.
 	Search *search.Query
-	Sort   string // last_activity, created or priority
+	Sort   string // a key of sortColumns, or relevance
 	Desc   bool
 	After  *Cursor
 	Limit  int
@@ -130,10 +149,16 @@ type Cursor struct {
 	ID    int64  `json:"i"`
 }
 
+// sortColumns are the sortable expressions. Waiting puts conversations
+// nobody is waiting on last; customer type ranks vip, customer, partner,
+// lead; unassigned sorts first by assignee.
 var sortColumns = map[string]string{
 	"last_activity": "c.last_activity_at",
 	"created":       "c.created_at",
 	"priority":      "c.priority",
+	"waiting":       "COALESCE(c.waiting_since, 9223372036854775807)",
+	"customer_type": "(CASE ct.type WHEN 'vip' THEN 3 WHEN 'customer' THEN 2 WHEN 'partner' THEN 1 ELSE 0 END)",
+	"assignee":      "COALESCE(c.assignee_id, 0)",
 }
 
 // SortKey returns the value of the sort column of c, for the next cursor.
@@ -148,6 +173,18 @@ func SortKey(sort string, c model.Conversation) int64 {
 			return c.Match.Rank
 		}
 		return 0
+	case "waiting":
+		if c.WaitingSince == nil {
+			return 9223372036854775807
+		}
+		return Millis(*c.WaitingSince)
+	case "customer_type":
+		return map[model.ContactType]int64{model.ContactVIP: 3, model.ContactCustomer: 2, model.ContactPartner: 1}[c.Contact.Type]
+	case "assignee":
+		if c.AssigneeID == nil {
+			return 0
+		}
+		return *c.AssigneeID
 	default:
 		return Millis(c.LastActivityAt)
 	}
@@ -176,51 +213,20 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	if f.VisibleTo != 0 {
 		where = append(where, "c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = "+arg(f.VisibleTo)+")")
 	}
-	if len(f.Statuses) > 0 {
-		var ph []string
-		for _, st := range f.Statuses {
-			ph = append(ph, arg(string(st)))
+	where = append(where, f.Conditions.clauses(arg, f.Now)...)
+	for _, c := range f.And {
+		where = append(where, c.clauses(arg, f.Now)...)
+	}
+	if len(f.AnyOf) > 0 {
+		var groups []string
+		for _, g := range f.AnyOf {
+			cl := g.clauses(arg, f.Now)
+			if len(cl) == 0 {
+				cl = []string{"1 = 1"}
+			}
+			groups = append(groups, "("+strings.Join(cl, " AND ")+")")
 		}
-		where = append(where, "c.status IN ("+strings.Join(ph, ",")+")")
-	}
-	if f.AssigneeID != 0 {
-		where = append(where, "c.assignee_id = "+arg(f.AssigneeID))
-	}
-	if f.Unassigned {
-		where = append(where, "c.assignee_id IS NULL")
-	}
-	if f.TeamID != 0 {
-		where = append(where, "c.team_id = "+arg(f.TeamID))
-	}
-	if f.InboxID != 0 {
-		where = append(where, "c.inbox_id = "+arg(f.InboxID))
-	}
-	for _, tag := range f.Tags {
-		where = append(where, "EXISTS (SELECT 1 FROM conversation_tags x JOIN tags tg ON tg.id = x.tag_id WHERE x.conversation_id = c.id AND tg.name = "+arg(tag)+")")
-	}
-	if len(f.Priorities) > 0 {
-		var ph []string
-		for _, p := range f.Priorities {
-			ph = append(ph, arg(int(p)))
-		}
-		where = append(where, "c.priority IN ("+strings.Join(ph, ",")+")")
-	}
-	if len(f.Channels) > 0 {
-		var ph []string
-		for _, ch := range f.Channels {
-			ph = append(ph, arg(string(ch)))
-		}
-		where = append(where, "i.channel IN ("+strings.Join(ph, ",")+")")
-	}
-	if f.ContactID != 0 {
-		where = append(where, "c.contact_id = "+arg(f.ContactID))
-	}
-	if f.Snoozed != nil {
-		if *f.Snoozed {
-			where = append(where, "c.snoozed_until > "+arg(Millis(f.Now)))
-		} else {
-			where = append(where, "(c.snoozed_until IS NULL OR c.snoozed_until <= "+arg(Millis(f.Now))+")")
-		}
+		where = append(where, "("+strings.Join(groups, " OR ")+")")
 	}
 	op := ">"
 	dir := "ASC"
@@ -270,6 +276,103 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 		}
 	}
 	return out, nil
+}
+
+// clauses renders the conditions as SQL, binding values through arg.
+func (c Conditions) clauses(arg func(any) string, now time.Time) []string {
+	var where []string
+	list := func(vals []any) string {
+		ph := make([]string, len(vals))
+		for i, v := range vals {
+			ph[i] = arg(v)
+		}
+		return strings.Join(ph, ",")
+	}
+	tagIn := func(tags []string) string {
+		vals := make([]any, len(tags))
+		for i, t := range tags {
+			vals[i] = t
+		}
+		return "SELECT 1 FROM conversation_tags x JOIN tags tg ON tg.id = x.tag_id WHERE x.conversation_id = c.id AND tg.name IN (" + list(vals) + ")"
+	}
+	if len(c.Statuses) > 0 {
+		vals := make([]any, len(c.Statuses))
+		for i, v := range c.Statuses {
+			vals[i] = string(v)
+		}
+		where = append(where, "c.status IN ("+list(vals)+")")
+	}
+	if c.AssigneeID != 0 {
+		where = append(where, "c.assignee_id = "+arg(c.AssigneeID))
+	}
+	if c.Unassigned {
+		where = append(where, "c.assignee_id IS NULL")
+	}
+	if c.Assigned {
+		where = append(where, "c.assignee_id IS NOT NULL")
+	}
+	if c.TeamID != 0 {
+		where = append(where, "c.team_id = "+arg(c.TeamID))
+	}
+	if c.InboxID != 0 {
+		where = append(where, "c.inbox_id = "+arg(c.InboxID))
+	}
+	for _, tag := range c.Tags {
+		where = append(where, "EXISTS ("+tagIn([]string{tag})+")")
+	}
+	if len(c.TagsAny) > 0 {
+		where = append(where, "EXISTS ("+tagIn(c.TagsAny)+")")
+	}
+	if len(c.TagsNone) > 0 {
+		where = append(where, "NOT EXISTS ("+tagIn(c.TagsNone)+")")
+	}
+	if len(c.Priorities) > 0 {
+		vals := make([]any, len(c.Priorities))
+		for i, v := range c.Priorities {
+			vals[i] = int(v)
+		}
+		where = append(where, "c.priority IN ("+list(vals)+")")
+	}
+	if len(c.Channels) > 0 {
+		vals := make([]any, len(c.Channels))
+		for i, v := range c.Channels {
+			vals[i] = string(v)
+		}
+		where = append(where, "i.channel IN ("+list(vals)+")")
+	}
+	if c.ContactID != 0 {
+		where = append(where, "c.contact_id = "+arg(c.ContactID))
+	}
+	if len(c.ContactTypes) > 0 {
+		vals := make([]any, len(c.ContactTypes))
+		for i, v := range c.ContactTypes {
+			vals[i] = string(v)
+		}
+		where = append(where, "ct.type IN ("+list(vals)+")")
+	}
+	if c.Snoozed != nil {
+		if *c.Snoozed {
+			where = append(where, "c.snoozed_until > "+arg(Millis(now)))
+		} else {
+			where = append(where, "(c.snoozed_until IS NULL OR c.snoozed_until <= "+arg(Millis(now))+")")
+		}
+	}
+	if c.Unread != nil {
+		if *c.Unread {
+			where = append(where, "c.waiting_since IS NOT NULL")
+		} else {
+			where = append(where, "c.waiting_since IS NULL")
+		}
+	}
+	for _, r := range []struct {
+		t  *time.Time
+		op string
+	}{{c.CreatedAfter, "c.created_at >= "}, {c.CreatedBefore, "c.created_at < "}, {c.ActivityAfter, "c.last_activity_at >= "}, {c.ActivityBefore, "c.last_activity_at < "}} {
+		if r.t != nil {
+			where = append(where, r.op+arg(Millis(*r.t)))
+		}
+	}
+	return where
 }
 
 // prefixed scans extra leading columns before a row's usual ones.

@@ -181,6 +181,7 @@ func (a *App) setupSubmit(w http.ResponseWriter, r *http.Request) {
 // folder is one sidebar entry: a preset list query with its live count.
 type folder struct {
 	Key, Label, Query string
+	Channel           string // inboxes only
 	Count             int
 	ShowCount         bool
 }
@@ -249,7 +250,7 @@ func (a *App) sidebar(ctx context.Context, p account.Principal, active string) (
 		return
 	}
 	for _, in := range il {
-		inboxes = append(inboxes, folder{Key: "inbox-" + strconv.FormatInt(in.ID, 10), Label: in.Name + " · " + string(in.Channel),
+		inboxes = append(inboxes, folder{Key: "inbox-" + strconv.FormatInt(in.ID, 10), Label: in.Name, Channel: string(in.Channel),
 			Query: "inbox=" + strconv.FormatInt(in.ID, 10) + "&" + activeStatuses, Count: counts.ByInbox[in.ID], ShowCount: true})
 	}
 	for _, st := range conversation.Statuses {
@@ -278,7 +279,7 @@ func (a *App) inboxData(r *http.Request) (*inboxData, error) {
 			}
 		}
 	}
-	f, err := a.Conversations.ParseFilter(p.Actor(), q)
+	f, err := a.Conversations.ParseFilter(ctx, p.Actor(), q)
 	if err != nil {
 		d.ListError = err.Error()
 		d.List = conversation.Page{Items: []model.Conversation{}}
@@ -418,7 +419,7 @@ func (a *App) pane(r *http.Request, id int64, d *inboxData) (*paneData, error) {
 		}
 		return a.rank() < b.rank()
 	})
-	prev, err := a.Store.ListConversations(ctx, store.ConversationFilter{ContactID: ct.ID, Sort: "created", Desc: true, Limit: 20,
+	prev, err := a.Store.ListConversations(ctx, store.ConversationFilter{Conditions: store.Conditions{ContactID: ct.ID}, Sort: "created", Desc: true, Limit: 20,
 		VisibleTo: visibleTo(actor), Now: a.Now()})
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -81,7 +82,10 @@ func New(d Deps) (*App, error) {
 			}
 			return *p
 		},
-		"json":       toJSON,
+		"json": toJSON,
+		// snippet trusts search snippets: the store escapes them and adds only <mark>.
+		"snippet":    func(s string) template.HTML { return template.HTML(s) },
+		"query":      queryString,
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
 	}
 	for _, page := range []string{"login", "setup", "inbox"} {
@@ -142,6 +146,18 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, page, name string, 
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// queryString puts a list query into a link as query keys. html/template
+// would percent-encode a plain string there ("a=1&b=2" → "a%3d1%26b%3d2"),
+// breaking every folder and row link; parsing and re-encoding the query
+// first makes it safe to pass through as a URL.
+func queryString(q string) template.URL {
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return ""
+	}
+	return template.URL(v.Encode())
 }
 
 func ago(t time.Time) string {

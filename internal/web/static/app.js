@@ -182,6 +182,15 @@ function latestMessage() {
   return Number(paneEl.querySelector('.conversation')?.dataset.lastMessage || 0);
 }
 
+// showMessage scrolls a search result's matching message into view.
+function showMessage(id) {
+  const el = id && paneEl.querySelector(`#m-${id}`);
+  if (!el) return;
+  el.scrollIntoView({ block: 'center' });
+  el.classList.add('found');
+  setTimeout(() => el.classList.remove('found'), 2500);
+}
+
 function scrollTimeline() {
   const t = paneEl.querySelector('#timeline');
   if (t) t.scrollTop = t.scrollHeight;
@@ -415,7 +424,11 @@ async function applyBulk() {
 
 document.addEventListener('click', e => {
   const open = e.target.closest('[data-open]');
-  if (open && !e.metaKey && !e.ctrlKey) { e.preventDefault(); openConversation(Number(open.dataset.open)); return; }
+  if (open && !e.metaKey && !e.ctrlKey) {
+    e.preventDefault();
+    openConversation(Number(open.dataset.open)).then(() => showMessage(open.dataset.message));
+    return;
+  }
   const folderLink = e.target.closest('a[data-folder]');
   if (folderLink && !e.metaKey && !e.ctrlKey) {
     e.preventDefault();
