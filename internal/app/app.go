@@ -21,6 +21,7 @@ import (
 	"github.com/parley-hq/parley/internal/jobs"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/view"
 	"github.com/parley-hq/parley/internal/web"
 )
 
@@ -45,6 +46,7 @@ type App struct {
 	Accounts      *account.Service
 	Contacts      *contact.Service
 	Conversations *conversation.Service
+	Views         *view.Service
 	Hub           *realtime.Hub
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
@@ -79,6 +81,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Contacts = contact.New(st, cfg.Now, a.Hub.Announce)
 	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
+	a.Views = view.New(st, a.Conversations, cfg.Now)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -95,7 +98,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

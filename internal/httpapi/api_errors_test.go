@@ -122,6 +122,8 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", a + "/presence", map[string]any{"state": "viewing"}},
 		{"POST", convPath(f.mergeable) + "/merge", map[string]any{"into_id": f.convP}},
 		{"POST", convPath(f.splittable) + "/split", map[string]any{"message_ids": []int64{f.splitMsg}}},
+		{"POST", api + "/views", map[string]any{"name": "V", "filter": map[string]any{"status": []string{"new"}}}},
+		{"PATCH", fmt.Sprintf(api+"/views/%d", f.view), map[string]any{"name": "W"}},
 	}
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 	for _, ep := range bodies {
@@ -167,6 +169,9 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", api + "/conversations/{x}/merge", map[string]any{"into_id": f.convP}},
 		{"POST", api + "/conversations/{x}/unmerge", nil},
 		{"POST", api + "/conversations/{x}/split", map[string]any{"message_ids": []int64{1}}},
+		{"GET", api + "/views/{x}", nil},
+		{"PATCH", api + "/views/{x}", map[string]any{"name": "N"}},
+		{"DELETE", api + "/views/{x}", nil},
 	}
 	for _, ep := range ids {
 		for _, id := range []string{"999999", "abc", "0", "-1", "99999999999999999999"} {
@@ -289,6 +294,25 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 
 		// Tags.
 		{name: "tags unknown filter", method: "GET", path: api + "/tags?q=bill", status: 400, field: "q"},
+
+		// Saved views.
+		{name: "views counts not a boolean", method: "GET", path: api + "/views?counts=maybe", status: 400, field: "counts"},
+		{name: "views unknown parameter", method: "GET", path: api + "/views?team=1", status: 400, field: "team"},
+		{name: "view without a filter", method: "POST", path: api + "/views", body: map[string]any{"name": "V"}, status: 400, field: "filter"},
+		{name: "view without a name", method: "POST", path: api + "/views", body: map[string]any{"filter": map[string]any{}}, status: 400, field: "name"},
+		{name: "view unknown filter key", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{"colour": []string{"red"}}}, status: 400, field: "filter.colour"},
+		{name: "view filter value not a list", method: "POST", path: api + "/views", body: `{"name":"V","filter":{"status":"open"}}`, status: 400},
+		{name: "view bad status in filter", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{"status": []string{"archived"}}}, status: 400, field: "filter.status"},
+		{name: "view bad group key", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{"any": []any{map[string]any{"size": []string{"xl"}}}}}, status: 400, field: "filter.any[0].size"},
+		{name: "view unknown sort", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{}, "sort": "size"}, status: 400, field: "sort"},
+		{name: "view unknown visibility", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{}, "visibility": "public"}, status: 400, field: "visibility"},
+		{name: "team view without a team", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{}, "visibility": "team"}, status: 400, field: "team_id"},
+		{name: "team view of an unknown team", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{}, "visibility": "team", "team_id": 9999}, status: 400, field: "team_id"},
+		{name: "agent shares a view with everyone", as: "agentA", method: "POST", path: api + "/views", body: map[string]any{"name": "V", "filter": map[string]any{}, "visibility": "everyone"}, status: 403},
+		{name: "another user's private view", as: "agentA", method: "GET", path: fmt.Sprintf(api+"/views/%d", f.view), status: 404},
+		{name: "list by another user's private view", as: "agentA", method: "GET", path: fmt.Sprintf(api+"/conversations?view=%d", f.view), status: 400, field: "view"},
+		{name: "list by a malformed view id", method: "GET", path: api + "/conversations?view=abc", status: 400, field: "view"},
+		{name: "list filter not JSON", method: "GET", path: api + "/conversations?filter=%7Bstatus", status: 400, field: "filter"},
 
 		// Creating conversations.
 		{name: "conversation missing inbox", method: "POST", path: api + "/conversations", body: newConv(func(m map[string]any) { delete(m, "inbox_id") }), status: 400, field: "inbox_id"},
@@ -416,7 +440,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "list bad snoozed", method: "GET", path: api + "/conversations?snoozed=maybe", status: 400, field: "snoozed"},
 		{name: "list query too long", method: "GET", path: api + "/conversations?q=" + long(201), status: 400, field: "q"},
 		{name: "list query with NUL", method: "GET", path: api + "/conversations?q=%00", status: 400},
-		{name: "list unknown view", method: "GET", path: api + "/conversations?view=1", status: 400, field: "view"},
+		{name: "list unknown view", method: "GET", path: api + "/conversations?view=9999", status: 400, field: "view"},
 		{name: "list unknown sort", method: "GET", path: api + "/conversations?sort=subject", status: 400, field: "sort"},
 		{name: "list sort by sla", method: "GET", path: api + "/conversations?sort=sla_due", status: 400, field: "sort"},
 		{name: "list limit 0", method: "GET", path: api + "/conversations?limit=0", status: 400, field: "limit"},

@@ -34,6 +34,7 @@ type fixture struct {
 	// mergeable and splittable (with splitMsg, its second message) are
 	// spare conversations of inbox A for merge and split.
 	mergeable, splittable, splitMsg int64
+	view                            int64 // the admin's private view
 	aliceEmail                      string
 	userSeq, convSeq                int
 }
@@ -72,6 +73,9 @@ func newFixture(t *testing.T, e *testutil.Env) *fixture {
 // addSpares makes the spare conversations that merge and split use.
 func (f *fixture) addSpares(t *testing.T) {
 	t.Helper()
+	var v struct{ ID int64 }
+	f.call(t, f.adminTok, "POST", api+"/views", map[string]any{"name": "Mine", "filter": map[string]any{"status": []string{"open"}}}, http.StatusCreated).Decode(t, &v)
+	f.view = v.ID
 	f.mergeable = f.conversation(t, f.inboxA, "erin@example.com", "Duplicate").ID
 	f.splittable = f.conversation(t, f.inboxA, "finn@example.com", "Two questions").ID
 	var m struct{ ID int64 }
@@ -191,7 +195,7 @@ var codeFor = map[int]string{
 // included (jobs are side effects too).
 var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_members", "contacts",
 	"contact_identities", "conversations", "messages", "tags", "conversation_tags", "conversation_events",
-	"api_tokens", "sessions", "idempotency_keys", "river_job"}
+	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.
@@ -316,4 +320,12 @@ func checkCovered(t *testing.T, e *testutil.Env, what string, covered map[string
 			t.Errorf("%s: no scenario for %s", what, r)
 		}
 	}
+}
+
+// sharedView is a new view the admin shares with everyone.
+func (f *fixture) sharedView(t *testing.T) int64 {
+	t.Helper()
+	var v struct{ ID int64 }
+	f.call(t, f.adminTok, "POST", api+"/views", map[string]any{"name": "Shared", "filter": map[string]any{}, "visibility": "everyone"}, http.StatusCreated).Decode(t, &v)
+	return v.ID
 }

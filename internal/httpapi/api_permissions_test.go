@@ -232,6 +232,20 @@ func permRows(f *fixture) []permRow {
 		}},
 		{name: "GET tags", req: fixed("GET", api+"/tags", nil), want: everyone},
 
+		// Views: anyone keeps private views; managers share with everyone.
+		{name: "GET views", req: fixed("GET", api+"/views", nil), want: everyone},
+		{name: "POST private view", req: fixed("POST", api+"/views", map[string]any{"name": "Mine", "filter": map[string]any{"status": []string{"open"}}}), want: [4]int{s201, s201, s201, s201}},
+		{name: "POST shared view", req: fixed("POST", api+"/views", map[string]any{"name": "All", "filter": map[string]any{}, "visibility": "everyone"}), want: [4]int{s201, s201, s403, s403}},
+		{name: "GET shared view", req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			return "GET", fmt.Sprintf(api+"/views/%d", f.sharedView(t)), nil
+		}, want: everyone},
+		{name: "PATCH shared view", req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			return "PATCH", fmt.Sprintf(api+"/views/%d", f.sharedView(t)), map[string]any{"name": "Renamed"}
+		}, want: [4]int{s200, s200, s403, s403}},
+		{name: "DELETE shared view", req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			return "DELETE", fmt.Sprintf(api+"/views/%d", f.sharedView(t)), nil
+		}, want: [4]int{s204, s204, s403, s403}},
+
 		// Conversations: an inbox's outsiders are told it does not exist.
 		{name: "GET conversations", req: fixed("GET", api+"/conversations", nil), want: everyone},
 		{name: "POST conversation", req: newConv(f.inboxA, "outgoing"), want: [4]int{s201, s201, s201, s400}},

@@ -24,6 +24,7 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/view"
 )
 
 // SessionCookie names the browser session cookie.
@@ -35,6 +36,7 @@ type Deps struct {
 	Accounts      *account.Service
 	Contacts      *contact.Service
 	Conversations *conversation.Service
+	Views         *view.Service
 	Hub           *realtime.Hub
 	Now           func() time.Time
 	Logger        *slog.Logger
@@ -117,6 +119,12 @@ func Routes(r chi.Router, d Deps) {
 			r.Post("/conversations/{id}/split", a.splitConversation)
 
 			r.Get("/events/stream", a.streamEvents)
+
+			r.Get("/views", a.listViews)
+			r.Post("/views", a.createView)
+			r.Get("/views/{id}", a.getView)
+			r.Patch("/views/{id}", a.updateView)
+			r.Delete("/views/{id}", a.deleteView)
 		})
 	})
 }

@@ -190,14 +190,15 @@ func SortKey(sort string, c model.Conversation) int64 {
 	}
 }
 
-// ListConversations returns one page of conversations in keyset order.
-func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, error) {
+// listQuery builds the list's SQL. With columns set, it selects those
+// instead of whole conversations and leaves out the order (for counts).
+func (s *Store) listQuery(f ConversationFilter, columns string) (string, []any, error) {
 	col, ok := sortColumns[f.Sort]
 	if f.Sort == "relevance" && f.Search != nil {
 		col, ok = "b.rank_key", true
 	}
 	if !ok {
-		return nil, fmt.Errorf("unknown sort %q", f.Sort)
+		return "", nil, fmt.Errorf("unknown sort %q", f.Sort)
 	}
 	var where []string
 	var args []any
@@ -236,12 +237,29 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	if f.After != nil {
 		where = append(where, "("+col+", c.id) "+op+" ("+arg(f.After.Value)+", "+arg(f.After.ID)+")")
 	}
+	if columns != "" {
+		// A count needs the joins and conditions, not the columns.
+		selectExtra, from := columns+" ", conversationColumns[strings.Index(conversationColumns, "FROM conversations c"):]
+		q := with + `SELECT ` + selectExtra + from + join
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
+		}
+		return q + " LIMIT " + arg(f.Limit), args, nil
+	}
 	q := with + `SELECT ` + selectExtra + conversationColumns + join
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY " + col + " " + dir + ", c.id " + dir + " LIMIT " + arg(f.Limit)
+	return q, args, nil
+}
 
+// ListConversations returns one page of conversations in keyset order.
+func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, error) {
+	q, args, err := s.listQuery(f, "")
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.Reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err)
