@@ -51,6 +51,9 @@ func (s *Service) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[WakeArgs]) error {
 		return s.Wake(ctx, j.Args.ConversationID, j.Args.SnoozedUntil)
 	}))
+	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[BulkArgs]) error {
+		return s.workBulk(ctx, j.Args.OperationID)
+	}))
 }
 
 // AutoTransition applies a timed action if the conversation is still in the

@@ -78,9 +78,9 @@ type MessageRequest struct {
 type Patch struct {
 	Status       *model.Status             `json:"status"`
 	Priority     *string                   `json:"priority"`
-	AssigneeID   model.Nullable[int64]     `json:"assignee_id"`
-	TeamID       model.Nullable[int64]     `json:"team_id"`
-	SnoozedUntil model.Nullable[time.Time] `json:"snoozed_until"`
+	AssigneeID   model.Nullable[int64]     `json:"assignee_id,omitzero"`
+	TeamID       model.Nullable[int64]     `json:"team_id,omitzero"`
+	SnoozedUntil model.Nullable[time.Time] `json:"snoozed_until,omitzero"`
 	Subject      *string                   `json:"subject"`
 }
 

@@ -195,7 +195,7 @@ var codeFor = map[int]string{
 // included (jobs are side effects too).
 var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_members", "contacts",
 	"contact_identities", "conversations", "messages", "tags", "conversation_tags", "conversation_events",
-	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages"}
+	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.

@@ -252,8 +252,19 @@ func permRows(f *fixture) []permRow {
 		{name: "POST conversation incoming, email inbox", req: newConv(f.inboxA, "incoming"), want: [4]int{s201, s403, s403, s400}},
 		{name: "POST conversation incoming, phone inbox", req: newConv(f.inboxP, "incoming"), want: [4]int{s201, s201, s201, s400}},
 		// Bulk skips what the caller cannot see, and says so, instead of failing.
-		{name: "POST conversations bulk", want: everyone, same: []role{nonMember}, req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+		{name: "POST conversations bulk", want: everyone, req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
 			return "POST", api + "/conversations/bulk", map[string]any{"ids": []int64{f.freshConv(t)}, "set": map[string]any{"priority": "high"}}
+		}},
+		{name: "GET own bulk operation", want: everyone, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var op struct{ ID int64 }
+			f.call(t, f.tok(who), "POST", api+"/conversations/bulk", map[string]any{"ids": []int64{f.freshConv(t)}, "set": map[string]any{"priority": "high"}}, s200).Decode(t, &op)
+			return "GET", fmt.Sprintf(api+"/conversations/bulk/%d", op.ID), nil
+		}},
+		// Undo reverses one's own last bulk action; one that changed nothing has nothing to undo.
+		{name: "POST undo own bulk", want: [4]int{s200, s200, s200, http.StatusConflict}, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var op struct{ ID int64 }
+			f.call(t, f.tok(who), "POST", api+"/conversations/bulk", map[string]any{"ids": []int64{f.freshConv(t)}, "set": map[string]any{"priority": "urgent"}}, s200).Decode(t, &op)
+			return "POST", fmt.Sprintf(api+"/conversations/bulk/%d/undo", op.ID), nil
 		}},
 		{name: "GET conversation", req: fixed("GET", a, nil), want: seesInbox},
 		{name: "PATCH conversation", req: onFresh("PATCH", "", map[string]any{"priority": "high", "status": "pending"}), want: seesInbox},

@@ -289,8 +289,37 @@ func (a *api) bulkUpdate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	res, err := a.Conversations.Bulk(r.Context(), principal(r).Actor(), req)
-	respond(w, r, http.StatusOK, res, err)
+	op, err := a.Conversations.Bulk(r.Context(), principal(r).Actor(), req)
+	respond(w, r, bulkStatus(op), op, err)
+}
+
+// bulkStatus is 200 for an operation already done, 202 for one that
+// continues as a job (poll GET /conversations/bulk/{id}).
+func bulkStatus(op conversation.BulkOperation) int {
+	if op.Status == "running" {
+		return http.StatusAccepted
+	}
+	return http.StatusOK
+}
+
+func (a *api) getBulk(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "bulk operation")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	op, err := a.Conversations.Operation(r.Context(), principal(r).Actor(), id)
+	respond(w, r, http.StatusOK, op, err)
+}
+
+func (a *api) undoBulk(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "bulk operation")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	op, err := a.Conversations.UndoBulk(r.Context(), principal(r).Actor(), id)
+	respond(w, r, bulkStatus(op), op, err)
 }
 
 type presenceRequest struct {

@@ -106,6 +106,8 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/conversations", a.listConversations)
 			r.Post("/conversations", a.createConversation)
 			r.Post("/conversations/bulk", a.bulkUpdate)
+			r.Get("/conversations/bulk/{id}", a.getBulk)
+			r.Post("/conversations/bulk/{id}/undo", a.undoBulk)
 			r.Get("/conversations/{id}", a.getConversation)
 			r.Patch("/conversations/{id}", a.updateConversation)
 			r.Post("/conversations/{id}/tags", a.addTags)

@@ -23,6 +23,18 @@ func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &n.Value)
 }
 
+// MarshalJSON writes null or the value; an absent field is left out by
+// the omitzero tag option, which IsZero serves.
+func (n Nullable[T]) MarshalJSON() ([]byte, error) {
+	if n.Null {
+		return []byte("null"), nil
+	}
+	return json.Marshal(n.Value)
+}
+
+// IsZero reports an absent field, for omitzero.
+func (n Nullable[T]) IsZero() bool { return !n.Set }
+
 // Ptr returns nil for null and a pointer to the value otherwise.
 func (n Nullable[T]) Ptr() *T {
 	if n.Null {
