@@ -195,3 +195,29 @@ func TestSplitAndMergeBack(t *testing.T) {
 		}
 	})
 }
+
+func TestDuplicateSuggestions(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		f := setup(t, e) // jo: "Where is my order?"
+		mk := func(email, subject string, advance time.Duration) int64 {
+			e.Clock.Advance(advance)
+			c, err := e.Conversations.Create(ctx, f.agent, conversation.CreateRequest{InboxID: f.inbox,
+				Contact: contact.Ref{Email: email}, Subject: subject, Message: conversation.MessageRequest{Body: "Hi", Direction: "incoming"}})
+			testutil.NoErr(t, err)
+			return c.ID
+		}
+		likely := mk("jo@example.com", "Re: where is my order", time.Hour)
+		mk("jo@example.com", "Password reset", time.Hour)           // another topic
+		mk("sam@example.com", "Where is my order?", time.Hour)      // another customer
+		mk("jo@example.com", "Where is my order?", 10*24*time.Hour) // too much later
+		got, err := e.Conversations.Duplicates(ctx, f.agent, f.convID)
+		testutil.NoErr(t, err)
+		if len(got) != 1 || got[0].ID != likely {
+			var ids []int64
+			for _, d := range got {
+				ids = append(ids, d.ID)
+			}
+			t.Fatalf("duplicates of #%d = %v, want [%d]", f.convID, ids, likely)
+		}
+	})
+}

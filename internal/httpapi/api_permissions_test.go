@@ -267,6 +267,7 @@ func permRows(f *fixture) []permRow {
 			return "POST", fmt.Sprintf(api+"/conversations/bulk/%d/undo", op.ID), nil
 		}},
 		{name: "GET conversation", req: fixed("GET", a, nil), want: seesInbox},
+		{name: "GET duplicates", req: fixed("GET", a+"/duplicates", nil), want: seesInbox},
 		{name: "PATCH conversation", req: onFresh("PATCH", "", map[string]any{"priority": "high", "status": "pending"}), want: seesInbox},
 		{name: "PATCH conversation assign to self", want: seesInbox, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
 			return "PATCH", convPath(f.freshConv(t)), map[string]any{"assignee_id": f.userID(who)}

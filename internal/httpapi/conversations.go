@@ -405,3 +405,17 @@ func (a *api) splitConversation(w http.ResponseWriter, r *http.Request) {
 	c, err := a.Conversations.Split(r.Context(), principal(r).Actor(), id, req.MessageIDs)
 	respond(w, r, http.StatusCreated, c, err)
 }
+
+func (a *api) duplicates(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "conversation")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := onlyParams(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	d, err := a.Conversations.Duplicates(r.Context(), principal(r).Actor(), id)
+	respond(w, r, http.StatusOK, list[conversation.Duplicate]{Items: d}, err)
+}

@@ -119,6 +119,7 @@ func Routes(r chi.Router, d Deps) {
 			r.Post("/conversations/{id}/merge", a.mergeConversation)
 			r.Post("/conversations/{id}/unmerge", a.unmergeConversation)
 			r.Post("/conversations/{id}/split", a.splitConversation)
+			r.Get("/conversations/{id}/duplicates", a.duplicates)
 
 			r.Get("/events/stream", a.streamEvents)
 

@@ -129,8 +129,10 @@ func tokenize(s string) ([]token, error) {
 	return out, nil
 }
 
-// words splits text the way both full-text indexes do: runs of letters
+// Words splits text the way both full-text indexes do: runs of letters
 // and digits, lower-cased.
+func Words(s string) []string { return words(s) }
+
 func words(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
