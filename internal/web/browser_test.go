@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -207,7 +210,7 @@ func signInAs(t *testing.T, ctx context.Context, w *workspace, email, password s
 func open(t *testing.T, ctx context.Context, id int64) {
 	t.Helper()
 	do(t, ctx,
-		chromedp.Click(chromedp.CSS(`#rows a[data-open="`+strconv.FormatInt(id, 10)+`"]`)),
+		click(`#rows a[data-open="`+strconv.FormatInt(id, 10)+`"]`),
 		chromedp.WaitVisible(chromedp.CSS(`.conversation[data-id="`+strconv.FormatInt(id, 10)+`"] ~ #composer #compose-body`)),
 	)
 }
@@ -230,6 +233,83 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
+// Live updates replace the list, the sidebar and the conversation while a
+// test looks at them, so a node found a moment ago can be gone. Reads
+// therefore run in the page in one step, and clicks find their target again
+// when it was replaced between the lookup and the click.
+
+// textOf is the visible text of the first element matching css ("" when none).
+func textOf(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	return read(t, ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(css)+`)?.innerText ?? ''`))
+}
+
+// valueOf is the value of the first form field matching css.
+func valueOf(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	return read(t, ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(css)+`)?.value ?? ''`))
+}
+
+// click clicks the first element matching css with the mouse.
+func click(css string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		var err error
+		for range 10 {
+			if _, err = chromedp.Click(chromedp.CSS(css))(ctx, t); err == nil || ctx.Err() != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("click %s: %w", css, err)
+	})
+}
+
+// press types keys as a keyboard does: each a keyDown that carries its
+// text, then a keyUp. Chromium then makes the character itself and, as for
+// a real key, drops it when a handler cancelled the keydown: a shortcut
+// like r does not also type "r" into the box it focuses. (KeyEvent sends
+// the character as a separate event that nothing can cancel.)
+func press(keys string, opts ...chromedp.KeyOption) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			var down, up *input.DispatchKeyEventParams
+			var text, unmodified string
+			for _, k := range kb.Encode(r) {
+				for _, o := range opts {
+					o(k)
+				}
+				switch k.Type {
+				case kb.KeyDown:
+					down = k
+				case kb.KeyUp:
+					up = k
+				case kb.KeyChar:
+					text, unmodified = k.Text, k.UnmodifiedText
+				}
+			}
+			if down.Modifiers&^int64(chromedp.ModifierShift) == 0 {
+				down.Text, down.UnmodifiedText = text, unmodified
+			}
+			for _, k := range []*input.DispatchKeyEventParams{down, up} {
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// within runs steps with a deadline shorter than the test's, for things
+// that must happen promptly rather than eventually.
+func within(t *testing.T, ctx context.Context, d time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s within %v: %v", what, d, err)
+	}
+}
+
 // activity waits for a timeline line that contains text.
 func activity(text string) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitVisible(`//div[contains(@class,"activity")][contains(., "` + text + `")]`)
@@ -246,11 +326,11 @@ func TestSignInAndWorkAConversationFromTheKeyboard(t *testing.T) {
 	signIn(t, ctx, w, "agent@example.com")
 	rowCount := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows .row').length`))
 	// j moves to the first row, Enter opens it.
-	do(t, ctx, chromedp.KeyEvent("j"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(`#compose-body`))
-	pane := read(t, ctx, chromedp.Text(`.conv-head h1`))
+	do(t, ctx, press("j"), press("\r"), chromedp.WaitVisible(`#compose-body`))
+	pane := textOf(t, ctx, `.conv-head h1`)
 	// r focuses the reply box; Ctrl+Enter sends.
 	do(t, ctx,
-		chromedp.KeyEvent("r"),
+		press("r"),
 		chromedp.SendKeys(`#compose-body`, "We have refunded you today."),
 		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
 		chromedp.WaitVisible(`//div[contains(@class,"msg-outgoing")]//div[contains(., "We have refunded you today.")]`),
@@ -268,7 +348,7 @@ func TestSignInAndWorkAConversationFromTheKeyboard(t *testing.T) {
 		t.Fatalf("after replying in the browser: status %s, %d messages", c.Status, c.MessageCount)
 	}
 	// Esc leaves the composer; e then resolves from the keyboard.
-	do(t, ctx, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent("e"), activity("from open to resolved"))
+	do(t, ctx, chromedp.KeyEvent(kb.Escape), press("e"), activity("from open to resolved"))
 	if c := w.conversation(t, w.convID); c.Status != model.StatusResolved {
 		t.Fatalf("after e: status %s, want resolved", c.Status)
 	}
@@ -282,9 +362,9 @@ func TestSetPendingFromTheKeyboardAndWithTheReply(t *testing.T) {
 	// p on an open conversation sets it pending.
 	_, err := w.e.Conversations.AddMessage(context.Background(), w.agent, w.convs[2], conversation.MessageRequest{Body: "Looking into it."})
 	testutil.NoErr(t, err)
-	do(t, ctx, chromedp.KeyEvent("j"), chromedp.KeyEvent("o"), chromedp.WaitVisible(`#compose-body`), message("Looking into it."))
-	do(t, ctx, chromedp.KeyEvent("p"), activity("changed the status from open to pending"))
-	if st := read(t, ctx, chromedp.Value(chromedp.CSS(`select[data-field="status"]`))); st != "pending" {
+	do(t, ctx, press("j"), press("o"), chromedp.WaitVisible(`#compose-body`), message("Looking into it."))
+	do(t, ctx, press("p"), activity("changed the status from open to pending"))
+	if st := valueOf(t, ctx, `select[data-field="status"]`); st != "pending" {
 		t.Errorf("after p the status control shows %q", st)
 	}
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#rows .row[data-id="`+strconv.FormatInt(w.convs[2], 10)+`"] .status-pending`)))
@@ -293,16 +373,16 @@ func TestSetPendingFromTheKeyboardAndWithTheReply(t *testing.T) {
 	}
 
 	// "Send and set pending" replies and sets pending in one action.
-	do(t, ctx, chromedp.KeyEvent("j"), chromedp.KeyEvent("\r"))
+	do(t, ctx, press("j"), press("\r"))
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`.conversation[data-id="`+strconv.FormatInt(w.convs[1], 10)+`"]`)))
 	do(t, ctx,
-		chromedp.KeyEvent("r"),
+		press("r"),
 		chromedp.SendKeys(`#compose-body`, "Could you send us a screenshot?"),
-		chromedp.Click(chromedp.CSS(`#composer button[data-then="pending"]`)),
+		click(`#composer button[data-then="pending"]`),
 		chromedp.WaitVisible(`//div[contains(@class,"msg-outgoing")]//div[contains(., "Could you send us a screenshot?")]`),
 		activity("to pending"),
 	)
-	if v := read(t, ctx, chromedp.Value(`#compose-body`)); v != "" {
+	if v := valueOf(t, ctx, `#compose-body`); v != "" {
 		t.Errorf("the composer still holds %q after sending", v)
 	}
 	c := w.conversation(t, w.convs[1])
@@ -332,12 +412,16 @@ func TestPresenceAndASecondAgentSeesTheReplyLive(t *testing.T) {
 	w := newWorkspace(t)
 	a, b := twoAgents(t, w, w.convID)
 
-	// Each sees that the other is there, whoever came first.
-	do(t, b, chromedp.WaitVisible(`//div[@id="presence"][contains(., "agent@example.com is viewing")]`))
-	do(t, a, chromedp.WaitVisible(`//div[@id="presence"][contains(., "bea@example.com is viewing")]`))
+	// Each sees that the other is there, whoever came first, at once (not
+	// at the next 10-second heartbeat).
+	within(t, b, 3*time.Second, "the colleague sees the agent arrive",
+		chromedp.WaitVisible(`//div[@id="presence"][contains(., "agent@example.com is viewing")]`))
+	within(t, a, 3*time.Second, "the agent sees the colleague already there",
+		chromedp.WaitVisible(`//div[@id="presence"][contains(., "bea@example.com is viewing")]`))
 	// Typing shows as typing on the other side.
-	do(t, a, chromedp.KeyEvent("r"), chromedp.SendKeys(`#compose-body`, "Your refund"))
-	do(t, b, chromedp.WaitVisible(`//div[@id="presence"][contains(., "agent@example.com is typing")]`))
+	do(t, a, press("r"), chromedp.SendKeys(`#compose-body`, "Your refund"))
+	within(t, b, 3*time.Second, "the colleague sees the agent typing",
+		chromedp.WaitVisible(`//div[@id="presence"][contains(., "agent@example.com is typing")]`))
 
 	// Watch for the reply in the colleague's page with no polling delay:
 	// the time it appears is taken in the page itself.
@@ -347,11 +431,9 @@ func TestPresenceAndASecondAgentSeesTheReplyLive(t *testing.T) {
 		const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); done(Date.now()); } });
 		obs.observe(document.getElementById('pane'), { childList: true, subtree: true, characterData: true });
 	}); null`))
+	do(t, a, chromedp.SendKeys(`#compose-body`, " is on its way."))
 	sent := time.Now()
-	do(t, a,
-		chromedp.SendKeys(`#compose-body`, " is on its way."),
-		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-	)
+	do(t, a, chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	seenAt := read(t, b, chromedp.Evaluate[int64](`window.seenAt`, chromedp.EvalAwaitPromise))
 	latency := time.UnixMilli(seenAt).Sub(sent)
 	t.Logf("the colleague saw the reply %v after it was sent", latency)
@@ -366,9 +448,9 @@ func TestPresenceAndASecondAgentSeesTheReplyLive(t *testing.T) {
 		t.Fatalf("last message %+v, want the agent's reply", last)
 	}
 	// Leaving the conversation clears the presence on the other side.
-	do(t, a, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent("k"), chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("\r"),
+	do(t, a, chromedp.KeyEvent(kb.Escape), press("j"), press("\r"),
 		chromedp.WaitVisible(chromedp.CSS(`.conversation[data-id="`+strconv.FormatInt(w.convs[1], 10)+`"]`)))
-	do(t, b, chromedp.WaitNotVisible(chromedp.CSS(`#presence.active`)))
+	within(t, b, 3*time.Second, "the agent's presence clears when they leave", chromedp.WaitNotPresent(chromedp.CSS(`#presence.active`)))
 }
 
 func TestCollisionWarningWhenTwoAgentsReplyAtOnce(t *testing.T) {
@@ -376,33 +458,34 @@ func TestCollisionWarningWhenTwoAgentsReplyAtOnce(t *testing.T) {
 	a, b := twoAgents(t, w, w.convID)
 
 	// The agent starts a reply; meanwhile the colleague answers.
-	do(t, a, chromedp.KeyEvent("r"), chromedp.SendKeys(`#compose-body`, "I will look into your invoice."))
+	do(t, a, press("r"), chromedp.SendKeys(`#compose-body`, "I will look into your invoice."))
 	do(t, b,
-		chromedp.KeyEvent("r"),
+		press("r"),
 		chromedp.SendKeys(`#compose-body`, "Fixed your invoice address."),
-		chromedp.Click(chromedp.CSS(`#composer button[data-then=""]`)),
+		click(`#composer button[data-then=""]`),
 		chromedp.WaitVisible(`//div[contains(@class,"msg-outgoing")]//div[contains(., "Fixed your invoice address.")]`),
 	)
 	// The colleague's reply appears in the agent's conversation, and the
 	// draft is left alone.
 	do(t, a, message("Fixed your invoice address."))
-	if v := read(t, a, chromedp.Value(`#compose-body`)); v != "I will look into your invoice." {
+	if v := valueOf(t, a, `#compose-body`); v != "I will look into your invoice." {
 		t.Fatalf("the live update changed the draft to %q", v)
 	}
 	// Sending warns instead of sending.
-	do(t, a, chromedp.Click(chromedp.CSS(`#composer button[data-then=""]`)), chromedp.WaitVisible(`#collision`))
-	if warning := read(t, a, chromedp.Text(`#collision`)); !strings.Contains(warning, "1 new message(s) arrived while you were writing") {
+	do(t, a, click(`#composer button[data-then=""]`), chromedp.WaitVisible(`#collision`))
+	if warning := textOf(t, a, `#collision`); !strings.Contains(warning, "1 new message(s) arrived while you were writing") ||
+		!strings.Contains(warning, "Send anyway") {
 		t.Fatalf("warning = %q", warning)
 	}
 	if msgs := w.messages(t, w.convID); len(msgs) != 2 {
 		t.Fatalf("the warned reply went out anyway: %d messages", len(msgs))
 	}
-	if v := read(t, a, chromedp.Value(`#compose-body`)); v != "I will look into your invoice." {
+	if v := valueOf(t, a, `#compose-body`); v != "I will look into your invoice." {
 		t.Fatalf("the warning lost the draft: %q", v)
 	}
 	// Having reviewed, the agent sends anyway.
 	do(t, a,
-		chromedp.Click(`//div[@id="collision"]/button[contains(., "Send anyway")]`),
+		click(`#collision button`),
 		chromedp.WaitVisible(`//div[contains(@class,"msg-outgoing")]//div[contains(., "I will look into your invoice.")]`),
 		chromedp.WaitNotVisible(`#collision`),
 	)
@@ -438,29 +521,29 @@ func TestLiveUpdatesKeepTheDraftAcrossReloads(t *testing.T) {
 	_, err = w.e.Conversations.AddMessage(context.Background(), w.admin, w.convID, conversation.MessageRequest{Body: "Admin answered already"})
 	testutil.NoErr(t, err)
 	do(t, ctx, message("Admin answered already"))
-	if draft := read(t, ctx, chromedp.Value(`#compose-body`)); draft != "Draft that must survive" {
+	if draft := valueOf(t, ctx, `#compose-body`); draft != "Draft that must survive" {
 		t.Fatalf("the live update changed the draft to %q", draft)
 	}
 	// The draft survives a reload, and still counts as written before the
 	// admin's answer: sending it warns.
 	do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(`#compose-body`), chromedp.WaitReady(chromedp.CSS(`body.live`)))
-	if draft := read(t, ctx, chromedp.Value(`#compose-body`)); draft != "Draft that must survive" {
+	if draft := valueOf(t, ctx, `#compose-body`); draft != "Draft that must survive" {
 		t.Fatalf("after reload the draft is %q", draft)
 	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#composer button[data-then=""]`)), chromedp.WaitVisible(`#collision`))
+	do(t, ctx, click(`#composer button[data-then=""]`), chromedp.WaitVisible(`#collision`))
 	if msgs := w.messages(t, w.convID); len(msgs) != 2 {
 		t.Fatalf("the warned reply went out anyway: %d messages", len(msgs))
 	}
 	// A plain Send after reviewing goes out (the warning showed the news).
 	do(t, ctx,
-		chromedp.Click(chromedp.CSS(`#composer button[data-then=""]`)),
+		click(`#composer button[data-then=""]`),
 		chromedp.WaitVisible(`//div[contains(@class,"msg-outgoing")]//div[contains(., "Draft that must survive")]`),
 	)
 	if msgs := w.messages(t, w.convID); len(msgs) != 3 {
 		t.Fatalf("after sending the reviewed draft: %d messages, want 3", len(msgs))
 	}
 	do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(`#compose-body`))
-	if draft := read(t, ctx, chromedp.Value(`#compose-body`)); draft != "" {
+	if draft := valueOf(t, ctx, `#compose-body`); draft != "" {
 		t.Fatalf("the sent draft came back after reload: %q", draft)
 	}
 }
@@ -473,16 +556,16 @@ func TestBulkAssignFromTheList(t *testing.T) {
 	// x selects the first, shift-x on the third selects the range, and the
 	// checkbox of the second takes it out again.
 	do(t, ctx,
-		chromedp.KeyEvent("j"), chromedp.KeyEvent("x"),
+		press("j"), press("x"),
 		chromedp.WaitVisible(`//span[@id="bulk-count"][.="1 selected"]`),
-		chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("X"),
+		press("j"), press("j"), press("X"),
 		chromedp.WaitVisible(`//span[@id="bulk-count"][.="3 selected"]`),
-		chromedp.Click(chromedp.CSS(`#rows .pick[data-id="`+strconv.FormatInt(w.convs[1], 10)+`"]`)),
+		click(`#rows .pick[data-id="`+strconv.FormatInt(w.convs[1], 10)+`"]`),
 		chromedp.WaitVisible(`//span[@id="bulk-count"][.="2 selected"]`),
 	)
 	do(t, ctx,
 		chromedp.SetValue(chromedp.CSS(`#bulk-assignee`), strconv.FormatInt(w.agent2.UserID, 10)),
-		chromedp.Click(`#bulk-apply`),
+		click(`#bulk-apply`),
 		chromedp.WaitVisible(`//div[@id="toast"][contains(., "2 updated")]`),
 		chromedp.WaitNotVisible(`#bulkbar`),
 	)
@@ -517,15 +600,15 @@ func TestShortcutOverlayAndFolderKeys(t *testing.T) {
 	ctx := browser(t)
 	signIn(t, ctx, w, "agent@example.com")
 
-	do(t, ctx, chromedp.KeyEvent("?"), chromedp.WaitVisible(`#help`))
-	help := read(t, ctx, chromedp.Text(`#help`))
+	do(t, ctx, press("?"), chromedp.WaitVisible(`#help`))
+	help := textOf(t, ctx, `#help`)
 	for _, want := range []string{"Keyboard shortcuts", "set pending", "go to All · Mine · Unassigned", "select a range"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("the overlay lacks %q:\n%s", want, help)
 		}
 	}
 	// Keys do not act behind the overlay; Esc closes it.
-	do(t, ctx, chromedp.KeyEvent("j"), chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#help`))
+	do(t, ctx, press("j"), chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#help`))
 	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#rows .row.cursor').length`)); n != 0 {
 		t.Errorf("j moved the list behind the overlay")
 	}
@@ -535,7 +618,7 @@ func TestShortcutOverlayAndFolderKeys(t *testing.T) {
 	}
 	id := func(i int) string { return strconv.FormatInt(w.convs[i], 10) }
 	// g m: Mine.
-	do(t, ctx, chromedp.KeyEvent("g"), chromedp.KeyEvent("m"), chromedp.WaitVisible(chromedp.CSS(`a[data-folder="mine"].active`)),
+	do(t, ctx, press("g"), press("m"), chromedp.WaitVisible(chromedp.CSS(`a[data-folder="mine"].active`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#rows .row[data-id="`+id(2)+`"]`)))
 	if got := rowIDs(); got != id(0) {
 		t.Errorf("g m lists %s, want %s", got, id(0))
@@ -544,7 +627,7 @@ func TestShortcutOverlayAndFolderKeys(t *testing.T) {
 		t.Errorf("g m went to %s", loc)
 	}
 	// g u: Unassigned.
-	do(t, ctx, chromedp.KeyEvent("g"), chromedp.KeyEvent("u"), chromedp.WaitVisible(chromedp.CSS(`a[data-folder="unassigned"].active`)),
+	do(t, ctx, press("g"), press("u"), chromedp.WaitVisible(chromedp.CSS(`a[data-folder="unassigned"].active`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#rows .row[data-id="`+id(0)+`"]`)))
 	if got := rowIDs(); got != id(2)+","+id(1) {
 		t.Errorf("g u lists %s, want %s,%s", got, id(2), id(1))
@@ -553,7 +636,7 @@ func TestShortcutOverlayAndFolderKeys(t *testing.T) {
 		t.Errorf("g u went to %s", loc)
 	}
 	// g i: everything again; and Back returns to Unassigned.
-	do(t, ctx, chromedp.KeyEvent("g"), chromedp.KeyEvent("i"), chromedp.WaitVisible(chromedp.CSS(`a[data-folder="all"].active`)),
+	do(t, ctx, press("g"), press("i"), chromedp.WaitVisible(chromedp.CSS(`a[data-folder="all"].active`)),
 		chromedp.WaitVisible(chromedp.CSS(`#rows .row[data-id="`+id(0)+`"]`)))
 	if got := rowIDs(); got != id(2)+","+id(1)+","+id(0) {
 		t.Errorf("g i lists %s", got)
@@ -561,7 +644,7 @@ func TestShortcutOverlayAndFolderKeys(t *testing.T) {
 	do(t, ctx, chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS(`a[data-folder="unassigned"].active`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#rows .row[data-id="`+id(0)+`"]`)))
 	// The mouse reaches the overlay too.
-	do(t, ctx, chromedp.Click(`#show-help`), chromedp.WaitVisible(`#help`), chromedp.Click(`#help button`), chromedp.WaitNotVisible(`#help`))
+	do(t, ctx, click(`#show-help`), chromedp.WaitVisible(`#help`), click(`#help button`), chromedp.WaitNotVisible(`#help`))
 }
 
 func TestCustomerContentIsShownAsText(t *testing.T) {
@@ -575,18 +658,18 @@ func TestCustomerContentIsShownAsText(t *testing.T) {
 	signIn(t, ctx, w, "agent@example.com")
 	open(t, ctx, c.ID)
 
-	body := read(t, ctx, chromedp.Text(chromedp.CSS(`#timeline .msg-incoming .msg-body`)))
+	body := textOf(t, ctx, `#timeline .msg-incoming .msg-body`)
 	if body != evil {
 		t.Errorf("the message shows %q, want the HTML as text %q", body, evil)
 	}
-	if h := read(t, ctx, chromedp.Text(`.conv-head h1`)); !strings.Contains(h, `<script>alert(2)</script>`) {
+	if h := textOf(t, ctx, `.conv-head h1`); !strings.Contains(h, `<script>alert(2)</script>`) {
 		t.Errorf("the subject shows %q", h)
 	}
-	if p := read(t, ctx, chromedp.Text(`.profile h2`)); p != `Eve <i>Evil</i>` {
+	if p := textOf(t, ctx, `.profile h2`); p != `Eve <i>Evil</i>` {
 		t.Errorf("the profile shows %q", p)
 	}
 	row := `#rows .row[data-id="` + strconv.FormatInt(c.ID, 10) + `"]`
-	if s := read(t, ctx, chromedp.Text(chromedp.CSS(row+` .snippet`))); s != evil {
+	if s := textOf(t, ctx, row+` .snippet`); s != evil {
 		t.Errorf("the list snippet shows %q", s)
 	}
 	// No element came out of customer content, and nothing ran.
@@ -634,6 +717,22 @@ func TestContentSecurityPolicyAndNoInlineScripts(t *testing.T) {
 	signIn(t, ctx, w, "agent@example.com")
 	check(w.url + "/inbox")
 	check(w.url + "/inbox?open=" + strconv.FormatInt(w.convID, 10))
+
+	// The session cookie is out of scripts' reach and not sent cross-site.
+	cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{w.url}})
+	testutil.NoErr(t, err)
+	var session *network.Cookie
+	for _, c := range cookies.Cookies {
+		if c.Name == "parley_session" {
+			session = c
+		}
+	}
+	if session == nil || !session.HTTPOnly || session.SameSite != network.CookieSameSiteLax {
+		t.Errorf("session cookie %+v, want HttpOnly and SameSite=Lax", session)
+	}
+	if jar := read(t, ctx, chromedp.Evaluate[string](`document.cookie`)); strings.Contains(jar, "parley_session") {
+		t.Errorf("scripts can read the session cookie: %q", jar)
+	}
 	do(t, ctx, chromedp.WaitReady(chromedp.CSS(`body.live`)), chromedp.WaitVisible(`#compose-body`))
 
 	// The browser enforces it: a script injected into the page does not run.
@@ -703,11 +802,11 @@ func TestLayoutFitsALaptopAndAPhone(t *testing.T) {
 	if wd := read(t, phone, chromedp.Evaluate[float64](`document.querySelector('.list').getBoundingClientRect().width`)); wd < 380 {
 		t.Errorf("on a phone the list is %vpx wide", wd)
 	}
-	do(t, phone, chromedp.Click(chromedp.CSS(`#rows a[data-open="`+strconv.FormatInt(c.ID, 10)+`"]`)), chromedp.WaitVisible(`#compose-body`))
+	do(t, phone, click(`#rows a[data-open="`+strconv.FormatInt(c.ID, 10)+`"]`), chromedp.WaitVisible(`#compose-body`))
 	for _, s := range read(t, phone, chromedp.Evaluate[[]string](strings.Replace(fits, `'#rows .row', `, ``, 1))) {
 		t.Errorf("390×844: %s", s)
 	}
-	do(t, phone, chromedp.Click(chromedp.CSS(`.back`)), chromedp.WaitVisible(chromedp.CSS(`#rows .row`)), chromedp.WaitNotVisible(`#compose-body`))
+	do(t, phone, click(`.back`), chromedp.WaitVisible(chromedp.CSS(`#rows .row`)), chromedp.WaitNotPresent(`#compose-body`))
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

@@ -260,15 +260,29 @@ func (a *App) sidebar(ctx context.Context, p account.Principal, active string) (
 	return
 }
 
-func (a *App) inboxData(r *http.Request) (*inboxData, error) {
+// The parts of the inbox page a request needs; a fragment renders only
+// its own, so opening a conversation does not also count the folders and
+// query the list.
+const (
+	withSidebar = 1 << iota
+	withList
+)
+
+func (a *App) inboxData(r *http.Request, parts int) (*inboxData, error) {
 	ctx := r.Context()
 	p := principal(r)
 	q := listQuery(r)
 	d := &inboxData{Title: "Inbox", Me: p.User, CSRF: p.CSRFToken, Query: q.Encode(), Search: q.Get("q"), Sort: q.Get("sort"),
 		Active: r.URL.Query().Get("folder")}
 	var err error
-	if d.Folders, d.Teams, d.Inboxes, d.Statuses, err = a.sidebar(ctx, p, d.Active); err != nil {
-		return nil, err
+	if parts&withSidebar != 0 {
+		if d.Folders, d.Teams, d.Inboxes, d.Statuses, err = a.sidebar(ctx, p, d.Active); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, st := range conversation.Statuses { // the status control's choices
+			d.Statuses = append(d.Statuses, folder{Key: "status-" + string(st), Label: string(st)})
+		}
 	}
 	if d.Active == "" {
 		for _, group := range [][]folder{d.Folders, d.Teams, d.Inboxes, d.Statuses} {
@@ -279,12 +293,14 @@ func (a *App) inboxData(r *http.Request) (*inboxData, error) {
 			}
 		}
 	}
-	f, err := a.Conversations.ParseFilter(ctx, p.Actor(), q)
-	if err != nil {
-		d.ListError = err.Error()
-		d.List = conversation.Page{Items: []model.Conversation{}}
-	} else if d.List, err = a.Conversations.List(ctx, p.Actor(), f); err != nil {
-		return nil, err
+	d.List = conversation.Page{Items: []model.Conversation{}}
+	if parts&withList != 0 {
+		f, err := a.Conversations.ParseFilter(ctx, p.Actor(), q)
+		if err != nil {
+			d.ListError = err.Error()
+		} else if d.List, err = a.Conversations.List(ctx, p.Actor(), f); err != nil {
+			return nil, err
+		}
 	}
 	if d.Users, err = a.Accounts.ListUsers(ctx, p.Actor(), 0, 200); err != nil {
 		return nil, err
@@ -303,7 +319,7 @@ func (a *App) inboxData(r *http.Request) (*inboxData, error) {
 }
 
 func (a *App) inboxPage(w http.ResponseWriter, r *http.Request) {
-	d, err := a.inboxData(r)
+	d, err := a.inboxData(r, withSidebar|withList)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -319,7 +335,7 @@ func (a *App) inboxPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) listFragment(w http.ResponseWriter, r *http.Request) {
-	d, err := a.inboxData(r)
+	d, err := a.inboxData(r, withList)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -328,7 +344,7 @@ func (a *App) listFragment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) sidebarFragment(w http.ResponseWriter, r *http.Request) {
-	d, err := a.inboxData(r)
+	d, err := a.inboxData(r, withSidebar)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -342,7 +358,7 @@ func (a *App) paneFragment(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	d, err := a.inboxData(r)
+	d, err := a.inboxData(r, 0)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -359,6 +375,9 @@ func (a *App) paneFragment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the browser went away (a reload, a newer request); nothing failed
+	}
 	a.Logger.ErrorContext(r.Context(), "web request failed", "path", r.URL.Path, "err", err)
 	http.Error(w, "something went wrong on our side; it has been logged", http.StatusInternalServerError)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/parley-hq/parley/internal/demo"
 	"github.com/parley-hq/parley/internal/testutil"
@@ -44,20 +45,24 @@ func TestScreenshots(t *testing.T) {
 
 	shoot := func(ctx context.Context, dir, name string) {
 		t.Helper()
-		// Let the fonts settle and any running transition end.
 		do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.fonts.ready.then(() => null)`, chromedp.EvalAwaitPromise))
-		png := read(t, ctx, chromedp.FullScreenshot(100))
+		// What is on the screen (the app fills the window; a phone page
+		// would make a very long full-page image).
+		png := read(t, ctx, chromedp.CaptureScreenshot())
 		testutil.NoErr(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
 		t.Logf("wrote %s", filepath.Join(dir, name))
 	}
 	pages := func(ctx context.Context, dir string) {
 		t.Helper()
 		signInAs(t, ctx, w, login.Email, login.Password)
-		do(t, ctx, chromedp.WaitVisible(`#rows .row`))
+		// Two conversations picked for a bulk change, the cursor on the third.
+		do(t, ctx, chromedp.WaitVisible(`#rows .row`), press("j"), press("x"), press("j"), press("j"), press("x"), press("j"),
+			chromedp.WaitVisible(`//span[@id="bulk-count"][.="2 selected"]`))
 		shoot(ctx, dir, "inbox.png")
-		// The first conversation with a few messages and a note.
+		do(t, ctx, click(`#bulk-clear`), chromedp.WaitNotVisible(`#bulkbar`))
+		// A conversation near the top with a few messages and a note.
 		id := read(t, ctx, chromedp.Evaluate[string](`(async () => {
-			for (const r of document.querySelectorAll('#rows .row')) {
+			for (const r of [...document.querySelectorAll('#rows .row')].slice(0, 8)) {
 				const html = await (await fetch('/inbox/conversations/' + r.dataset.id)).text();
 				const d = new DOMParser().parseFromString(html, 'text/html');
 				if (d.querySelectorAll('.msg').length >= 3 && d.querySelector('.msg-note')) return r.dataset.id;
@@ -65,12 +70,12 @@ func TestScreenshots(t *testing.T) {
 			return document.querySelector('#rows .row').dataset.id;
 		})()`, chromedp.EvalAwaitPromise))
 		do(t, ctx,
-			chromedp.Click(`#rows a[data-open="`+id+`"]`),
+			click(`#rows a[data-open="`+id+`"]`),
 			chromedp.WaitVisible(`#compose-body`),
 			chromedp.SendKeys(`#compose-body`, "Thanks for the details! I have sent a replacement hub; it should arrive on Thursday."),
 		)
 		shoot(ctx, dir, "conversation.png")
-		do(t, ctx, chromedp.KeyEvent("\x1b"), chromedp.KeyEvent("?"), chromedp.WaitVisible(`#help`))
+		do(t, ctx, chromedp.KeyEvent(kb.Escape), press("?"), chromedp.WaitVisible(`#help`))
 		shoot(ctx, dir, "shortcuts.png")
 	}
 

@@ -75,11 +75,15 @@ function rows() { return [...listEl.querySelectorAll('.row')]; }
 // Responses can come back out of order; only the newest request's answer
 // is shown, so a slow old one never overwrites a fresh list.
 let listSeq = 0, sidebarSeq = 0, openSeq = 0, paneSeq = 0;
+// The last HTML put in place, to skip swaps that would change nothing (a
+// swap loses hover, focus and the screen reader's place).
+const shown = { list: null, sidebar: null, pane: null };
 
 async function refreshList() {
   const seq = ++listSeq;
   const html = await fragment('/inbox/list?' + state.query);
-  if (html === null || seq !== listSeq) return;
+  if (html === null || seq !== listSeq || html === shown.list) return;
+  shown.list = html;
   const currentId = rows()[state.cursor]?.dataset.id;
   listEl.innerHTML = html;
   const rs = rows();
@@ -96,13 +100,18 @@ async function refreshList() {
 async function refreshSidebar() {
   const seq = ++sidebarSeq;
   const html = await fragment('/inbox/sidebar?' + state.query);
-  if (html !== null && seq === sidebarSeq) sidebarEl.innerHTML = html;
+  if (html !== null && seq === sidebarSeq && html !== shown.sidebar) { shown.sidebar = html; sidebarEl.innerHTML = html; }
 }
 
 function setQuery(query, push = true) {
   state.query = query;
   listEl.dataset.query = query;
   state.cursor = -1;
+  // A selection is of rows on screen; another list starts with none, so a
+  // bulk change never reaches conversations the agent can no longer see.
+  state.selected.clear();
+  state.lastToggled = -1;
+  updateBulkbar();
   if (push) history.pushState({}, '', pageURL());
   refreshList();
   refreshSidebar();
@@ -136,6 +145,7 @@ async function openConversation(id, push = true) {
   state.openId = id;
   state.presence.clear();
   paneEl.innerHTML = html;
+  shown.pane = html;
   document.body.classList.add('reading');
   state.lastSeen = Number(paneEl.querySelector('.conversation')?.dataset.lastMessage || 0);
   if (push) history.pushState({}, '', pageURL());
@@ -157,14 +167,17 @@ async function refreshPane() {
   // Never put one conversation's content above another's composer, nor
   // an old rendering over a newer one.
   if (html === null || seq !== paneSeq || opening !== openSeq || id !== state.openId) return;
-  const tpl = document.createElement('template');
-  tpl.innerHTML = html;
   const timeline = paneEl.querySelector('#timeline');
-  const atBottom = !timeline || timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 40;
-  for (const sel of ['.conversation', '.profile']) {
-    const fresh = tpl.content.querySelector(sel);
-    const old = paneEl.querySelector(sel);
-    if (fresh && old) old.replaceWith(fresh);
+  const atBottom = !timeline || atTimelineEnd(timeline);
+  if (html !== shown.pane) {
+    shown.pane = html;
+    const tpl = document.createElement('template');
+    tpl.innerHTML = html;
+    for (const sel of ['.conversation', '.profile']) {
+      const fresh = tpl.content.querySelector(sel);
+      const old = paneEl.querySelector(sel);
+      if (fresh && old) old.replaceWith(fresh);
+    }
   }
   // With an empty composer there is no draft to protect, and after a
   // collision warning what is on screen now is what was reviewed: either
@@ -191,9 +204,22 @@ function showMessage(id) {
   setTimeout(() => el.classList.remove('found'), 2500);
 }
 
+// On a phone the page scrolls, not the timeline, and the composer sits
+// over the bottom of the screen.
+function timelineScrolls(t) { return getComputedStyle(t).overflowY !== 'visible'; }
+
+function atTimelineEnd(t) {
+  if (timelineScrolls(t)) return t.scrollHeight - t.scrollTop - t.clientHeight < 40;
+  return t.getBoundingClientRect().bottom - (innerHeight - (composer()?.offsetHeight || 0)) < 40;
+}
+
+// scrollTimeline brings the newest message into view.
 function scrollTimeline() {
   const t = paneEl.querySelector('#timeline');
-  if (t) t.scrollTop = t.scrollHeight;
+  if (!t) return;
+  if (timelineScrolls(t)) { t.scrollTop = t.scrollHeight; return; }
+  const bottom = t.getBoundingClientRect().bottom + scrollY;
+  scrollTo(0, Math.max(0, bottom - innerHeight + (composer()?.offsetHeight || 0)));
 }
 
 function restoreDraft() {
@@ -407,6 +433,7 @@ async function applyBulk() {
   if (v('bulk-team')) set.team_id = v('bulk-team') === 'none' ? null : Number(v('bulk-team'));
   const req = { ids: [...state.selected], set };
   if (v('bulk-tag').trim()) req.add_tags = [v('bulk-tag').trim()];
+  if (!Object.keys(set).length && !req.add_tags) { toast('Choose a change to apply first.', true); return; }
   const res = await api('POST', '/conversations/bulk', req);
   if (!res.ok) { toast(errorText(res), true); return; }
   const skipped = res.data.skipped.map(s => `#${s.id}: ${s.message}`).join('; ');
@@ -537,7 +564,7 @@ function closeConversation(push = true) {
   state.openId = 0;
   state.presence.clear();
   document.body.classList.remove('reading');
-  paneEl.innerHTML = '<div class="empty">Open a conversation with <kbd>Enter</kbd>, or press <kbd>?</kbd> for shortcuts.</div>';
+  paneEl.innerHTML = '<div class="empty"><p>Open a conversation with <kbd>Enter</kbd>, or press <kbd>?</kbd> for shortcuts.</p></div>';
   if (push) history.pushState({}, '', pageURL());
   rows().forEach(r => r.classList.remove('open'));
   highlight();
