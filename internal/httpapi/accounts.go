@@ -134,53 +134,6 @@ func (a *api) listUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list[model.User]{Items: users, NextCursor: next})
 }
 
-func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
-	var req account.UserCreateRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	u, err := a.Accounts.CreateUser(r.Context(), principal(r).Actor(), req)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
-}
-
-func (a *api) getUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "user")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	u, err := a.Accounts.GetUser(r.Context(), principal(r).Actor(), id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
-}
-
-func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "user")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var p account.UserPatch
-	if err := decode(r, &p); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	u, err := a.Accounts.UpdateUser(r.Context(), principal(r).Actor(), id, p)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
-}
-
 func (a *api) listTeams(w http.ResponseWriter, r *http.Request) {
 	if err := onlyParams(r); err != nil {
 		writeError(w, r, err)
@@ -192,34 +145,6 @@ func (a *api) listTeams(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, list[model.Team]{Items: teams})
-}
-
-func (a *api) createTeam(w http.ResponseWriter, r *http.Request) {
-	var req account.TeamCreateRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	t, err := a.Accounts.CreateTeam(r.Context(), principal(r).Actor(), req)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, t)
-}
-
-func (a *api) getTeam(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "team")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	t, err := a.Accounts.GetTeam(r.Context(), principal(r).Actor(), id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
 }
 
 type memberRequest struct {
@@ -275,53 +200,6 @@ func (a *api) listInboxes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, list[account.InboxView]{Items: inboxes})
-}
-
-func (a *api) createInbox(w http.ResponseWriter, r *http.Request) {
-	var req account.InboxCreateRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	in, err := a.Accounts.CreateInbox(r.Context(), principal(r).Actor(), req)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, in)
-}
-
-func (a *api) getInbox(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "inbox")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	in, err := a.Accounts.GetInbox(r.Context(), principal(r).Actor(), id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, in)
-}
-
-func (a *api) updateInbox(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "inbox")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var p account.InboxPatch
-	if err := decode(r, &p); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	in, err := a.Accounts.UpdateInbox(r.Context(), principal(r).Actor(), id, p)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, in)
 }
 
 func (a *api) addInboxMember(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/parley-hq/parley/internal/apperr"
 
-	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/page"
@@ -26,41 +25,6 @@ func (a *api) listConversations(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := a.Conversations.List(r.Context(), actor, f)
 	respond(w, r, http.StatusOK, p, err)
-}
-
-func (a *api) createConversation(w http.ResponseWriter, r *http.Request) {
-	var req conversation.CreateRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	c, err := a.Conversations.Create(r.Context(), principal(r).Actor(), req)
-	respond(w, r, http.StatusCreated, c, err)
-}
-
-func (a *api) getConversation(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "conversation")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	c, err := a.Conversations.Get(r.Context(), principal(r).Actor(), id)
-	respond(w, r, http.StatusOK, c, err)
-}
-
-func (a *api) updateConversation(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "conversation")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var p conversation.Patch
-	if err := decode(r, &p); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	c, err := a.Conversations.Update(r.Context(), principal(r).Actor(), id, p)
-	respond(w, r, http.StatusOK, c, err)
 }
 
 type tagsRequest struct {
@@ -113,21 +77,6 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request) {
 		next = page.NextID(msgs[len(msgs)-1].ID, len(msgs), limit)
 	}
 	writeJSON(w, http.StatusOK, list[model.Message]{Items: msgs, NextCursor: next})
-}
-
-func (a *api) createMessage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "conversation")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var req conversation.MessageRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	m, err := a.Conversations.AddMessage(r.Context(), principal(r).Actor(), id, req)
-	respond(w, r, http.StatusCreated, m, err)
 }
 
 func (a *api) listEvents(w http.ResponseWriter, r *http.Request) {
@@ -204,41 +153,6 @@ func (a *api) listContacts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list[model.Contact]{Items: cs, NextCursor: next})
 }
 
-func (a *api) createContact(w http.ResponseWriter, r *http.Request) {
-	var req contact.CreateRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	c, err := a.Contacts.Create(r.Context(), principal(r).Actor(), req)
-	respond(w, r, http.StatusCreated, c, err)
-}
-
-func (a *api) getContact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "contact")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	c, err := a.Contacts.Get(r.Context(), principal(r).Actor(), id)
-	respond(w, r, http.StatusOK, c, err)
-}
-
-func (a *api) updateContact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "contact")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var p contact.Patch
-	if err := decode(r, &p); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	c, err := a.Contacts.Update(r.Context(), principal(r).Actor(), id, p)
-	respond(w, r, http.StatusOK, c, err)
-}
-
 type mergeContactRequest struct {
 	OtherID int64 `json:"other_id"`
 }
@@ -300,16 +214,6 @@ func bulkStatus(op conversation.BulkOperation) int {
 		return http.StatusAccepted
 	}
 	return http.StatusOK
-}
-
-func (a *api) getBulk(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "bulk operation")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	op, err := a.Conversations.Operation(r.Context(), principal(r).Actor(), id)
-	respond(w, r, http.StatusOK, op, err)
 }
 
 func (a *api) undoBulk(w http.ResponseWriter, r *http.Request) {
@@ -374,16 +278,6 @@ func (a *api) mergeConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := a.Conversations.Merge(r.Context(), principal(r).Actor(), id, req.IntoID)
-	respond(w, r, http.StatusOK, c, err)
-}
-
-func (a *api) unmergeConversation(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "conversation")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	c, err := a.Conversations.Unmerge(r.Context(), principal(r).Actor(), id)
 	respond(w, r, http.StatusOK, c, err)
 }
 

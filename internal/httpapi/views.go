@@ -25,41 +25,6 @@ func (a *api) listViews(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusOK, list[view.View]{Items: views}, err)
 }
 
-func (a *api) createView(w http.ResponseWriter, r *http.Request) {
-	var req view.Request
-	if err := decode(r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	v, err := a.Views.Create(r.Context(), principal(r).Actor(), req)
-	respond(w, r, http.StatusCreated, v, err)
-}
-
-func (a *api) getView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "view")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	v, err := a.Views.Get(r.Context(), principal(r).Actor(), id)
-	respond(w, r, http.StatusOK, v, err)
-}
-
-func (a *api) updateView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "view")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var p view.Patch
-	if err := decode(r, &p); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	v, err := a.Views.Update(r.Context(), principal(r).Actor(), id, p)
-	respond(w, r, http.StatusOK, v, err)
-}
-
 func (a *api) deleteView(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id", "view")
 	if err != nil {

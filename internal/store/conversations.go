@@ -597,34 +597,16 @@ func jsonOrNull(v any) (any, error) {
 
 // ListEvents returns a conversation's events after the given id, oldest first.
 func (s *Store) ListEvents(ctx context.Context, conversationID, afterID int64, limit int) ([]model.Event, error) {
-	rows, err := s.Reader.QueryContext(ctx, `SELECT e.id, e.conversation_id, e.actor_type, e.actor_id,
- COALESCE(CASE e.actor_type WHEN 'user' THEN u.name ELSE 'Parley' END, ''), e.action, e.before, e.after, e.created_at
- FROM conversation_events e LEFT JOIN users u ON e.actor_type = 'user' AND u.id = e.actor_id
- WHERE e.conversation_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`, conversationID, afterID, limit)
+	events, err := scanInboxEvents(s.Reader.QueryContext(ctx, inboxEventSelect+`
+ WHERE e.conversation_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`, conversationID, afterID, limit))
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []model.Event{}
-	for rows.Next() {
-		var e model.Event
-		var actor sql.NullInt64
-		var before, after sql.NullString
-		var created int64
-		if err := rows.Scan(&e.ID, &e.ConversationID, &e.ActorType, &actor, &e.ActorName, &e.Action, &before, &after, &created); err != nil {
-			return nil, translate(err)
-		}
-		e.ActorID = int64Ptr(actor)
-		if before.Valid {
-			e.Before = json.RawMessage(before.String)
-		}
-		if after.Valid {
-			e.After = json.RawMessage(after.String)
-		}
-		e.CreatedAt = FromMillis(created)
-		out = append(out, e)
+	out := make([]model.Event, len(events))
+	for i, e := range events {
+		out[i] = e.Event
 	}
-	return out, translate(rows.Err())
+	return out, nil
 }
 
 // InboxEvent is an event with the inbox of its conversation, which decides
