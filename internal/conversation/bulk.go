@@ -289,6 +289,7 @@ type bulkBefore struct {
 	Priority   model.Priority `json:"priority"`
 	AssigneeID *int64         `json:"assignee_id"`
 	TeamID     *int64         `json:"team_id"`
+	Snoozed    *time.Time     `json:"snoozed_until"`
 	Tags       []string       `json:"tags"`
 }
 
@@ -299,7 +300,8 @@ func (s *Service) changeOne(ctx context.Context, actor model.Actor, opID int64, 
 		if err != nil {
 			return err
 		}
-		before, err := json.Marshal(bulkBefore{Status: c.Status, Priority: c.Priority, AssigneeID: c.AssigneeID, TeamID: c.TeamID, Tags: c.Tags})
+		before, err := json.Marshal(bulkBefore{Status: c.Status, Priority: c.Priority, AssigneeID: c.AssigneeID, TeamID: c.TeamID,
+			Snoozed: c.SnoozedUntil, Tags: c.Tags})
 		if err != nil {
 			return err
 		}
@@ -350,8 +352,17 @@ func (s *Service) undoOne(ctx context.Context, actor model.Actor, orig store.Bul
 			return err
 		}
 		p := Patch{}
-		if plan.Set.Status != nil && c.Status != was.Status {
+		// A conversation cannot go back to new; undo leaves it open and
+		// restores everything else.
+		if plan.Set.Status != nil && c.Status != was.Status && was.Status != model.StatusNew {
 			p.Status = &was.Status
+		}
+		if plan.Set.SnoozedUntil.Set && !sameTime(c.SnoozedUntil, was.Snoozed) {
+			if was.Snoozed != nil && was.Snoozed.After(o.now) {
+				p.SnoozedUntil = model.Nullable[time.Time]{Set: true, Value: *was.Snoozed}
+			} else {
+				p.SnoozedUntil = model.Nullable[time.Time]{Set: true, Null: true}
+			}
 		}
 		if plan.Set.Priority != nil && c.Priority != was.Priority {
 			name := was.Priority.String()

@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/contact"
@@ -100,4 +101,28 @@ func waitOp(t *testing.T, e *testutil.Env, actor model.Actor, id int64) conversa
 		t.Fatalf("done at %d of %d", op.Processed, op.Total)
 	}
 	return op
+}
+
+func TestBulkUndoRestoresSnoozeAndLeavesNewOpen(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		f := setup(t, e) // #1 is new
+		open := model.StatusOpen
+		until := e.Clock.Now().Add(48 * time.Hour)
+		op, err := e.Conversations.Bulk(ctx, f.agent, conversation.BulkRequest{IDs: []int64{f.convID}, Set: conversation.Patch{
+			Status: &open, AssigneeID: model.Nullable[int64]{Set: true, Value: f.agent.UserID},
+			SnoozedUntil: model.Nullable[time.Time]{Set: true, Value: until}}})
+		testutil.NoErr(t, err)
+		if c := f.get(t); c.Status != model.StatusOpen || c.SnoozedUntil == nil || c.AssigneeID == nil {
+			t.Fatalf("after the bulk change: %+v", c)
+		}
+		undo, err := e.Conversations.UndoBulk(ctx, f.agent, op.ID)
+		testutil.NoErr(t, err)
+		if len(undo.Updated) != 1 {
+			t.Fatalf("undo: %+v", undo)
+		}
+		c := f.get(t)
+		if c.Status != model.StatusOpen || c.SnoozedUntil != nil || c.AssigneeID != nil {
+			t.Fatalf("after undo: status %s (a conversation cannot go back to new), snoozed %v, assignee %v", c.Status, c.SnoozedUntil, c.AssigneeID)
+		}
+	})
 }

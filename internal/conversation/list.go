@@ -284,8 +284,12 @@ func (s *Service) ValidateSpec(spec FilterSpec, sort string) error {
 	var f store.ConversationFilter
 	p.apply(&f, spec)
 	if sort != "" {
-		if _, _, ok := parseSort(sort); !ok {
+		name, _, ok := parseSort(sort)
+		switch {
+		case !ok:
 			p.fields["sort"] = "must be one of " + strings.Join(Sorts, ", ") + ", each optionally with a leading -"
+		case name == "relevance" && p.search == nil:
+			p.fields["sort"] = "relevance needs a search (q) in the filter"
 		}
 	}
 	if len(p.fields) > 0 {
@@ -315,6 +319,8 @@ func (s *Service) ParseFilter(ctx context.Context, actor model.Actor, q map[stri
 		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
 		if err := dec.Decode(&spec); err != nil {
 			p.bad("filter", err.Error())
+		} else if dec.More() {
+			p.bad("filter", "has text after its JSON object")
 		} else {
 			p.prefix = "filter."
 			p.apply(&f, spec)

@@ -73,6 +73,9 @@ func TestKeywordSearch(t *testing.T) {
 		}{
 			{"q=invoice", []int64{d.invoice, d.shipping}},
 			{"q=INVOICE+-shipping", []int64{d.invoice}},
+			// Exclusion is per conversation: Jo's contact matches "jo", so
+			// Jo's conversation goes, although its messages do not say "jo".
+			{"q=invoice+-jo", []int64{d.shipping}},
 			{"q=refund+OR+parcel", []int64{d.refund, d.shipping}},
 			{"q=ship*", []int64{d.shipping}},
 			{`q="wrong+address"`, []int64{d.invoice}},

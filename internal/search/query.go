@@ -199,3 +199,16 @@ func tsTerm(t Term) string {
 	}
 	return "(" + strings.Join(ws, " <-> ") + ")"
 }
+
+// Positive is the query without its exclusions.
+func (q Query) Positive() Query { return Query{All: q.All} }
+
+// Excluded is a query matching any excluded term, and whether there is one.
+// Exclusion is decided per conversation: a conversation any of whose
+// messages, subject or contact has an excluded word is left out.
+func (q Query) Excluded() (Query, bool) {
+	if len(q.Exclude) == 0 {
+		return Query{}, false
+	}
+	return Query{All: []Clause{Clause(q.Exclude)}}, true
+}

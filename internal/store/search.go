@@ -20,25 +20,48 @@ const (
 // searchCTE returns the WITH clause that ranks conversations for a query.
 // "best" has one row per matching conversation: cid, rank_key (higher is
 // better, an integer so keyset cursors compare exactly) and mid, the best
-// matching message if a message matched. Subject hits weigh double.
+// scoring matching message if a message matched. Subject hits weigh
+// double. Excluded words leave out whole conversations.
 func (s *Store) searchCTE(q search.Query, arg func(any) string) string {
+	excluded, hasExcluded := q.Excluded()
 	if s.Dialect == Postgres {
-		p := arg(q.TSQuery())
-		return `WITH tq AS (SELECT to_tsquery('simple', ` + p + `) AS q),
- hits AS (
-  SELECT m.conversation_id AS cid, ts_rank(m.search, tq.q) AS score, m.id AS mid FROM messages m, tq WHERE m.search @@ tq.q
-  UNION ALL SELECT c.id, 2 * ts_rank(c.search, tq.q), NULL FROM conversations c, tq WHERE c.search @@ tq.q
-  UNION ALL SELECT c.id, ts_rank(ct.search, tq.q), NULL FROM contacts ct JOIN conversations c ON c.contact_id = ct.id, tq WHERE ct.search @@ tq.q
- ),
- best AS (SELECT cid, CAST(MAX(score) * 1000000 AS BIGINT) AS rank_key, MAX(mid) AS mid FROM hits GROUP BY cid) `
+		hits := func(name, tq string) string {
+			return name + ` AS (
+  SELECT m.conversation_id AS cid, ts_rank(m.search, ` + tq + `) AS score, m.id AS mid FROM messages m WHERE m.search @@ ` + tq + `
+  UNION ALL SELECT c.id, 2 * ts_rank(c.search, ` + tq + `), NULL FROM conversations c WHERE c.search @@ ` + tq + `
+  UNION ALL SELECT c.id, ts_rank(ct.search, ` + tq + `), NULL FROM contacts ct JOIN conversations c ON c.contact_id = ct.id WHERE ct.search @@ ` + tq + `
+ )`
+		}
+		with := `WITH ` + hits("hits", "to_tsquery('simple', "+arg(q.Positive().TSQuery())+")")
+		exclude := ""
+		if hasExcluded {
+			with += `, ` + hits("excl", "to_tsquery('simple', "+arg(excluded.TSQuery())+")")
+			exclude = ` WHERE cid NOT IN (SELECT cid FROM excl)`
+		}
+		return with + `,
+ msg AS (SELECT DISTINCT ON (cid) cid, mid FROM hits WHERE mid IS NOT NULL ORDER BY cid, score DESC, mid DESC),
+ best AS (SELECT h.cid, CAST(MAX(h.score) * 1000000 AS BIGINT) AS rank_key, MAX(msg.mid) AS mid
+  FROM hits h LEFT JOIN msg ON msg.cid = h.cid` + strings.Replace(exclude, "cid", "h.cid", 1) + ` GROUP BY h.cid) `
 	}
-	p := arg(q.FTS5())
-	return `WITH hits AS (
+	hits := func(name, p string) string {
+		return name + ` AS (
   SELECT m.conversation_id AS cid, -bm25(messages_fts) AS score, m.id AS mid FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ` + p + `
   UNION ALL SELECT conversations_fts.rowid, -2 * bm25(conversations_fts), NULL FROM conversations_fts WHERE conversations_fts MATCH ` + p + `
   UNION ALL SELECT c.id, -bm25(contacts_fts), NULL FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH ` + p + `
- ),
- best AS (SELECT cid, CAST(MAX(score) * 1000000 AS INTEGER) AS rank_key, MAX(mid) AS mid FROM hits GROUP BY cid) `
+ )`
+	}
+	with := `WITH ` + hits("hits", arg(q.Positive().FTS5()))
+	exclude := ""
+	if hasExcluded {
+		with += `, ` + hits("excl", arg(excluded.FTS5()))
+		exclude = ` WHERE h.cid NOT IN (SELECT cid FROM excl)`
+	}
+	// SQLite takes a bare column of a MAX() aggregate from the row that
+	// has the maximum, so msg.mid is the best scoring message.
+	return with + `,
+ msg AS (SELECT cid, mid, MAX(score) AS score FROM hits WHERE mid IS NOT NULL GROUP BY cid),
+ best AS (SELECT h.cid, CAST(MAX(h.score) * 1000000 AS INTEGER) AS rank_key, MAX(msg.mid) AS mid
+  FROM hits h LEFT JOIN msg ON msg.cid = h.cid` + exclude + ` GROUP BY h.cid) `
 }
 
 // attachSnippets gives each matched conversation a highlighted excerpt of

@@ -1,7 +1,7 @@
 -- Saved views: a name, a filter (JSON, the list's keys) and a sort,
 -- private to their owner, shared with a team, or shared with everyone.
 CREATE TABLE views (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL,
   owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   visibility TEXT NOT NULL CHECK (visibility IN ('private','team','everyone')),
