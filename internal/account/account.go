@@ -62,6 +62,9 @@ type UserPatch struct {
 	Available *bool       `json:"available"`
 	Capacity  *int        `json:"capacity"`
 	Password  *string     `json:"password"`
+	// CurrentPassword is needed to change one's own password, so a stolen
+	// session or token cannot take the account over.
+	CurrentPassword *string `json:"current_password"`
 }
 
 func validatePassword(p string, fields map[string]string) {
@@ -151,6 +154,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor model.Actor, id int64, p
 	}
 	if p.Password != nil {
 		validatePassword(*p.Password, fields)
+		if actor.UserID == id && p.CurrentPassword == nil {
+			fields["current_password"] = "is required to change your own password"
+		}
 	}
 	if len(fields) > 0 {
 		return model.User{}, apperr.Invalid("the change is not valid", fields)
@@ -182,6 +188,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor model.Actor, id int64, p
 			u.Capacity = *p.Capacity
 		}
 		if p.Password != nil {
+			if actor.UserID == id && (u.PasswordHash == "" || !CheckPassword(u.PasswordHash, *p.CurrentPassword)) {
+				return &apperr.Error{Kind: apperr.KindForbidden, Message: "the current password is wrong",
+					Fields: map[string]string{"current_password": "is wrong"}}
+			}
 			u.PasswordHash = HashPassword(*p.Password)
 		}
 		u.UpdatedAt = s.now()

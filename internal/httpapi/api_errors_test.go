@@ -298,6 +298,10 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		// Tags.
 		{name: "tags unknown filter", method: "GET", path: api + "/tags?q=bill", status: 400, field: "q"},
 
+		// Changing one's own password needs the current one.
+		{name: "own password without the current one", as: "agentA", method: "PATCH", path: fmt.Sprintf(api+"/users/%d", f.agentA.UserID), body: map[string]any{"password": "newpassword1"}, status: 400, field: "current_password"},
+		{name: "own password with a wrong current one", as: "agentA", method: "PATCH", path: fmt.Sprintf(api+"/users/%d", f.agentA.UserID), body: map[string]any{"password": "newpassword1", "current_password": "nope"}, status: 403, field: "current_password"},
+
 		// Saved views.
 		{name: "views counts not a boolean", method: "GET", path: api + "/views?counts=maybe", status: 400, field: "counts"},
 		{name: "views unknown parameter", method: "GET", path: api + "/views?team=1", status: 400, field: "team"},

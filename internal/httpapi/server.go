@@ -188,7 +188,9 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 		var p account.Principal
 		var err error
 		if h := r.Header.Get("Authorization"); h != "" {
-			token, ok := strings.CutPrefix(h, "Bearer ")
+			// The scheme is case-insensitive (RFC 9110).
+			scheme, token, ok := strings.Cut(h, " ")
+			ok = ok && strings.EqualFold(scheme, "Bearer")
 			if !ok || token == "" {
 				writeError(w, r, apperr.Unauthenticated(`use "Authorization: Bearer <token>"`))
 				return
