@@ -20,14 +20,15 @@ const SessionLifetime = 14 * 24 * time.Hour
 
 // Service holds the account commands.
 type Service struct {
-	store *store.Store
-	now   func() time.Time
-	login *limiter
+	store  *store.Store
+	now    func() time.Time
+	login  *limiter
+	tokens *tokenCache
 }
 
 // New returns an account service.
 func New(st *store.Store, now func() time.Time) *Service {
-	return &Service{store: st, now: now, login: newLimiter(10, 5*time.Minute)}
+	return &Service{store: st, now: now, login: newLimiter(10, 5*time.Minute), tokens: newTokenCache()}
 }
 
 func requireRole(actor model.Actor, roles ...model.Role) error {
@@ -197,6 +198,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor model.Actor, id int64, p
 		u.UpdatedAt = s.now()
 		return tx.SaveUser(ctx, u)
 	})
+	s.tokens.forgetUser(id)
 	if err != nil {
 		return model.User{}, err
 	}
@@ -247,12 +249,18 @@ func (p Principal) Actor() model.Actor {
 
 // AuthenticateToken resolves a bearer token.
 func (s *Service) AuthenticateToken(ctx context.Context, secret string) (Principal, error) {
-	tu, err := s.store.UserByTokenHash(ctx, HashSecret(secret))
+	hash := HashSecret(secret)
+	// The cache's clock is the real one: it bounds staleness in real time.
+	if u, ok := s.tokens.get(hash, time.Now()); ok {
+		return Principal{User: u}, nil
+	}
+	tu, err := s.store.UserByTokenHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, apperr.Unauthenticated("the API token is not valid")
 	} else if err != nil {
 		return Principal{}, err
 	}
+	s.tokens.put(hash, tu.User, time.Now())
 	return Principal{User: tu.User}, nil
 }
 

@@ -267,13 +267,19 @@ func (p *conditionParser) apply(f *store.ConversationFilter, spec FilterSpec) {
 	prefix := p.prefix
 	p.checkKeys(spec.Keys)
 	f.And = append(f.And, p.parse(spec.Keys))
+	var anyOf []store.Conditions
 	for i, g := range spec.Any {
 		p.prefix = fmt.Sprintf("%sany[%d].", prefix, i)
 		p.checkKeys(g)
 		if _, ok := g["q"]; ok {
 			p.bad("q", "search goes at the top of a filter, not in an any group")
 		}
-		f.AnyOf = append(f.AnyOf, p.parse(g))
+		anyOf = append(anyOf, p.parse(g))
+	}
+	if len(anyOf) > 0 {
+		// Each filter's groups OR among themselves only: a view's "any"
+		// and a filter= "any" on the same list must both hold.
+		f.AnyOf = append(f.AnyOf, anyOf)
 	}
 	p.prefix = prefix
 }

@@ -130,8 +130,9 @@ type ConversationFilter struct {
 	// And are more condition sets that must all hold too (from a saved
 	// view or a JSON filter).
 	And []Conditions
-	// AnyOf, when set, also requires one of these groups to hold (OR).
-	AnyOf []Conditions
+	// AnyOf are OR groups: of each, one of its condition sets must hold
+	// (a view's "any" and a JSON filter's "any" each add one).
+	AnyOf [][]Conditions
 	// Search, when set, keeps conversations whose messages, subject or
 	// contact match, and makes "relevance" a sort.
 	Search *search.Query
@@ -218,16 +219,18 @@ func (s *Store) listQuery(f ConversationFilter, columns string) (string, []any, 
 	for _, c := range f.And {
 		where = append(where, c.clauses(arg, f.Now)...)
 	}
-	if len(f.AnyOf) > 0 {
+	for _, anyOf := range f.AnyOf {
 		var groups []string
-		for _, g := range f.AnyOf {
+		for _, g := range anyOf {
 			cl := g.clauses(arg, f.Now)
 			if len(cl) == 0 {
 				cl = []string{"1 = 1"}
 			}
 			groups = append(groups, "("+strings.Join(cl, " AND ")+")")
 		}
-		where = append(where, "("+strings.Join(groups, " OR ")+")")
+		if len(groups) > 0 {
+			where = append(where, "("+strings.Join(groups, " OR ")+")")
+		}
 	}
 	op := ">"
 	dir := "ASC"

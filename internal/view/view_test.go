@@ -185,6 +185,14 @@ func TestViewsAreScopedCountedAndUsable(t *testing.T) {
 		if got := d.list(t, d.agent, url.Values{"view": {itoa(everyone.ID)}, "status": {"resolved"}}); len(got) != 0 {
 			t.Errorf("narrowed view: %v", got)
 		}
+		// A view's OR groups and a filter='s OR groups must both hold, not
+		// merge into one OR: (refund or VIP) and (low or normal).
+		ors, err := e.Views.Create(ctx, d.agent, view.Request{Name: "Refunds or VIPs", Filter: spec(t, `{"any":[{"tag":["refund"]},{"contact_type":["vip"]}]}`)})
+		testutil.NoErr(t, err)
+		if got := d.list(t, d.agent, url.Values{"view": {itoa(ors.ID)}, "filter": {`{"any":[{"priority":["low"]},{"priority":["normal"]}]}`}}); !slices.Equal(got, []int64{d.vipNew}) {
+			t.Errorf("a view's any and a filter's any: %v, want [%d]", got, d.vipNew)
+		}
+		testutil.NoErr(t, e.Views.Delete(ctx, d.agent, ors.ID))
 		q := url.Values{"view": {itoa(mine.ID)}}
 		if _, err := e.Conversations.ParseFilter(ctx, d.outsider, q); apperr.KindOf(err) != apperr.KindInvalid {
 			t.Errorf("using another agent's private view: %v", err)

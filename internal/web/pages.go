@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/view"
 )
 
 // Cookie names.
@@ -184,6 +186,13 @@ type folder struct {
 	Channel           string // inboxes only
 	Count             int
 	ShowCount         bool
+	// Saved views only: the view, whether the count stopped at the limit
+	// ("1000+"), and whether the agent may rename, move or delete it.
+	ViewID     int64
+	Position   int
+	Capped     bool
+	Editable   bool
+	Visibility string
 }
 
 type inboxData struct {
@@ -192,6 +201,7 @@ type inboxData struct {
 	CSRF      string
 	Query     string
 	Folders   []folder
+	Views     []folder
 	Teams     []folder
 	Inboxes   []folder
 	Statuses  []folder
@@ -202,23 +212,49 @@ type inboxData struct {
 	Sort      string
 	Users     []model.User
 	TeamList  []model.Team
-	UserNames map[int64]string
-	TeamNames map[int64]string
-	Pane      *paneData
+	// ShareTeams are the teams the agent may share a view with; managers
+	// (admins and supervisors) may also share with everyone.
+	ShareTeams []model.Team
+	Manager    bool
+	UserNames  map[int64]string
+	TeamNames  map[int64]string
+	Pane       *paneData
 }
 
 const activeStatuses = "status=new,open,pending&snoozed=false"
 
 // listQuery is the request's list filter: the API's own keys, minus the
 // web app's "open" and "folder", defaulting to the active conversations.
-func listQuery(r *http.Request) url.Values {
-	q := r.URL.Query()
+func listQuery(r *http.Request) url.Values { return listQueryOf(r.URL.Query()) }
+
+func listQueryOf(q url.Values) url.Values {
 	q.Del("open")
 	q.Del("folder")
 	if len(q) == 0 {
 		q, _ = url.ParseQuery(activeStatuses)
 	}
 	return q
+}
+
+// savedViews are the sidebar's views with their counts (each bounded,
+// so twenty views stay cheap at any size).
+func (a *App) savedViews(ctx context.Context, actor model.Actor) ([]folder, error) {
+	vs, err := a.Views.List(ctx, actor, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]folder, 0, len(vs))
+	for _, v := range vs {
+		id := strconv.FormatInt(v.ID, 10)
+		f := folder{Key: "view-" + id, Label: v.Name, Query: "view=" + id, ViewID: v.ID, Position: v.Position,
+			Capped: v.CountCapped, Visibility: v.Visibility,
+			Editable: v.OwnerID == actor.UserID || (v.Visibility != view.Private && actor.Role.SeesAll())}
+		if v.Count != nil {
+			f.Count, f.ShowCount = *v.Count, true
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 func (a *App) sidebar(ctx context.Context, p account.Principal, active string) (folders, teams, inboxes, statuses []folder, err error) {
@@ -279,10 +315,17 @@ func (a *App) inboxData(r *http.Request, parts int) (*inboxData, error) {
 		if d.Folders, d.Teams, d.Inboxes, d.Statuses, err = a.sidebar(ctx, p, d.Active); err != nil {
 			return nil, err
 		}
+		if d.Views, err = a.savedViews(ctx, p.Actor()); err != nil {
+			return nil, err
+		}
 	} else {
 		for _, st := range conversation.Statuses { // the status control's choices
 			d.Statuses = append(d.Statuses, folder{Key: "status-" + string(st), Label: string(st)})
 		}
+	}
+	// A view stays highlighted while filters narrow it further.
+	if v := q.Get("view"); d.Active == "" && v != "" {
+		d.Active = "view-" + v
 	}
 	if d.Active == "" {
 		for _, group := range [][]folder{d.Folders, d.Teams, d.Inboxes, d.Statuses} {
@@ -307,6 +350,12 @@ func (a *App) inboxData(r *http.Request, parts int) (*inboxData, error) {
 	}
 	if d.TeamList, err = a.Accounts.ListTeams(ctx, p.Actor()); err != nil {
 		return nil, err
+	}
+	d.Manager = p.User.Role.SeesAll()
+	for _, t := range d.TeamList {
+		if d.Manager || slices.Contains(t.MemberIDs, p.User.ID) {
+			d.ShareTeams = append(d.ShareTeams, t)
+		}
 	}
 	d.UserNames, d.TeamNames = map[int64]string{}, map[int64]string{}
 	for _, u := range d.Users {
@@ -387,6 +436,10 @@ type timelineItem struct {
 	Message *model.Message
 	Event   *model.Event
 	Text    string
+	// An activity line that names another conversation links to it:
+	// Text is then Pre, the link to #Ref, and Post.
+	Pre, Post string
+	Ref       int64
 }
 
 type paneData struct {
@@ -394,6 +447,7 @@ type paneData struct {
 	Contact       model.Contact
 	Timeline      []timelineItem
 	Previous      []model.Conversation
+	Duplicates    []conversation.Duplicate
 	LastMessageID int64
 	Attributes    map[string]any
 }
@@ -427,7 +481,14 @@ func (a *App) pane(r *http.Request, id int64, d *inboxData) (*paneData, error) {
 		if events[i].Action == "message.created" {
 			continue
 		}
-		p.Timeline = append(p.Timeline, timelineItem{Event: &events[i], Text: describe(events[i], d)})
+		item := timelineItem{Event: &events[i], Text: describe(events[i], d)}
+		if ref := linked(events[i]); ref != 0 {
+			mark := "#" + strconv.FormatInt(ref, 10)
+			if i := strings.Index(item.Text, mark); i >= 0 {
+				item.Pre, item.Ref, item.Post = item.Text[:i], ref, item.Text[i+len(mark):]
+			}
+		}
+		p.Timeline = append(p.Timeline, item)
 	}
 	// In time order; at the same millisecond the conversation's start comes
 	// first and a message before the status change it caused.
@@ -446,6 +507,11 @@ func (a *App) pane(r *http.Request, id int64, d *inboxData) (*paneData, error) {
 	for _, pc := range prev {
 		if pc.ID != c.ID {
 			p.Previous = append(p.Previous, pc)
+		}
+	}
+	if c.MergedIntoID == nil && c.Status != model.StatusClosed {
+		if p.Duplicates, err = a.Conversations.Duplicates(ctx, actor, id); err != nil {
+			return nil, err
 		}
 	}
 	return p, nil
@@ -518,6 +584,22 @@ func describe(e model.Event, d *inboxData) string {
 			return "Snooze ended: " + reason
 		}
 		return who + " ended the snooze"
+	case "conversation.merged":
+		return who + " merged this conversation into " + ref(after, "into_id") + ", which now has its " + messages(after)
+	case "conversation.merged_in":
+		text := who + " merged " + ref(after, "from_id") + " into this conversation, with its " + messages(after)
+		if tags := strs(after["tags"]); len(tags) > 0 {
+			text += " and tags " + strings.Join(tags, ", ")
+		}
+		return text
+	case "conversation.unmerged":
+		return who + " unmerged this conversation from " + ref(before, "into_id") + "; its " + messages(after) + " came back"
+	case "conversation.unmerged_out":
+		return who + " unmerged " + ref(after, "from_id") + "; its " + messages(after) + " went back to it"
+	case "conversation.split":
+		return who + " split " + count(len(strs(after["message_ids"])), "message") + " out into " + ref(after, "into_id")
+	case "conversation.split_from":
+		return who + " split this conversation off " + ref(after, "from_id") + ", with " + count(len(strs(after["message_ids"])), "message")
 	case "tags.added", "tags.removed":
 		tags, _ := after["tags"].([]any)
 		var names []string
@@ -533,6 +615,61 @@ func describe(e model.Event, d *inboxData) string {
 		return who + " " + verb + " " + strings.Join(names, ", ")
 	}
 	return who + " " + e.Action
+}
+
+// linked is the other conversation an event names, if any.
+func linked(e model.Event) int64 {
+	var before, after map[string]any
+	_ = json.Unmarshal(e.Before, &before)
+	_ = json.Unmarshal(e.After, &after)
+	key, m := "", after
+	switch e.Action {
+	case "conversation.merged", "conversation.split":
+		key = "into_id"
+	case "conversation.merged_in", "conversation.unmerged_out", "conversation.split_from":
+		key = "from_id"
+	case "conversation.unmerged":
+		key, m = "into_id", before
+	case "conversation.followed_up":
+		key = "conversation_id"
+	case "conversation.created":
+		key = "previous_conversation_id"
+	}
+	v, _ := m[key].(float64)
+	return int64(v)
+}
+
+func ref(m map[string]any, key string) string {
+	v, _ := m[key].(float64)
+	return "#" + strconv.FormatInt(int64(v), 10)
+}
+
+// messages says how many messages an event moved.
+func messages(m map[string]any) string {
+	v, _ := m["messages"].(float64)
+	return count(int(v), "message")
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// strs reads a JSON list as strings (numbers too, as ids).
+func strs(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, x := range list {
+		switch x := x.(type) {
+		case string:
+			out = append(out, x)
+		case float64:
+			out = append(out, strconv.FormatInt(int64(x), 10))
+		}
+	}
+	return out
 }
 
 func toJSON(v any) template.JS {

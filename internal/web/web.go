@@ -24,6 +24,7 @@ import (
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/view"
 )
 
 //go:embed templates/*.html
@@ -38,6 +39,7 @@ type Deps struct {
 	Accounts      *account.Service
 	Contacts      *contact.Service
 	Conversations *conversation.Service
+	Views         *view.Service
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// SetupCode guards the first-run page; serve prints it.
@@ -124,6 +126,7 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/inbox", a.inboxPage)
 		r.Get("/inbox/list", a.listFragment)
 		r.Get("/inbox/sidebar", a.sidebarFragment)
+		r.Get("/inbox/filter", a.filterJSON)
 		r.Get("/inbox/conversations/{id}", a.paneFragment)
 	})
 }

@@ -22,6 +22,11 @@ const state = {
   // were writing (even if a live update already shows it) warns first.
   lastSeen: 0,
   reviewing: false,                     // a collision warning asked to review the news
+  matching: null,                       // the list as a filter, with its count ("select all N matching")
+  allMatching: false,                   // the bulk bar acts on every matching conversation
+  splitting: false,                     // split mode: messages have checkboxes
+  splitPicks: new Set(),
+  found: 0,                             // the search result's message, highlighted
 };
 
 // ---- API and fragments ----
@@ -87,14 +92,19 @@ async function refreshList() {
   const currentId = rows()[state.cursor]?.dataset.id;
   listEl.innerHTML = html;
   const rs = rows();
-  rs.forEach(r => {
-    const id = Number(r.dataset.id);
-    r.classList.toggle('open', id === state.openId);
-    r.classList.toggle('selected', state.selected.has(id));
-    r.querySelector('.pick').checked = state.selected.has(id);
-  });
+  rs.forEach(r => r.classList.toggle('open', Number(r.dataset.id) === state.openId));
+  syncSelection();
   state.cursor = Math.max(-1, rs.findIndex(r => r.dataset.id === currentId));
   highlight();
+}
+
+// syncSelection shows the selection on the rows ("all matching" ticks all).
+function syncSelection() {
+  rows().forEach(r => {
+    const on = state.allMatching || state.selected.has(Number(r.dataset.id));
+    r.classList.toggle('selected', on);
+    r.querySelector('.pick').checked = on;
+  });
 }
 
 async function refreshSidebar() {
@@ -110,8 +120,10 @@ function setQuery(query, push = true) {
   // A selection is of rows on screen; another list starts with none, so a
   // bulk change never reaches conversations the agent can no longer see.
   state.selected.clear();
+  state.allMatching = false;
   state.lastToggled = -1;
   updateBulkbar();
+  syncControls();
   if (push) history.pushState({}, '', pageURL());
   refreshList();
   refreshSidebar();
@@ -144,6 +156,9 @@ async function openConversation(id, push = true) {
   if (state.openId && state.openId !== id) sendPresence(state.openId, 'left');
   state.openId = id;
   state.presence.clear();
+  state.splitting = false;
+  state.splitPicks.clear();
+  state.found = 0;
   paneEl.innerHTML = html;
   shown.pane = html;
   document.body.classList.add('reading');
@@ -169,6 +184,10 @@ async function refreshPane() {
   if (html === null || seq !== paneSeq || opening !== openSeq || id !== state.openId) return;
   const timeline = paneEl.querySelector('#timeline');
   const atBottom = !timeline || atTimelineEnd(timeline);
+  const scrolled = timeline?.scrollTop || 0;
+  // What is being typed in the header survives the swap.
+  const typed = ['tag-input', 'merge-into'].map(f => paneEl.querySelector('#' + f)).filter(Boolean)
+    .map(el => ({ id: el.id, value: el.value, focused: document.activeElement === el, shown: !el.closest('[hidden]') }));
   if (html !== shown.pane) {
     shown.pane = html;
     const tpl = document.createElement('template');
@@ -178,6 +197,18 @@ async function refreshPane() {
       const old = paneEl.querySelector(sel);
       if (fresh && old) old.replaceWith(fresh);
     }
+    // Merged away (read-only) meanwhile, or unmerged: the composer goes or comes.
+    const freshComposer = tpl.content.querySelector('#composer');
+    if (!freshComposer) composer()?.remove();
+    else if (!composer()) paneEl.querySelector('.profile')?.before(freshComposer);
+    for (const f of typed) {
+      const el = paneEl.querySelector('#' + f.id);
+      if (!el) continue;
+      el.value = f.value;
+      if (f.shown) el.closest('[hidden]')?.removeAttribute('hidden');
+      if (f.focused) el.focus();
+    }
+    paneEl.querySelector('#merge-toggle')?.setAttribute('aria-expanded', String(!paneEl.querySelector('#merge-form')?.hidden));
   }
   // With an empty composer there is no draft to protect, and after a
   // collision warning what is on screen now is what was reviewed: either
@@ -188,20 +219,35 @@ async function refreshPane() {
     saveDraft();
   }
   renderPresence();
+  applySplitMode();
+  // Someone reading further up stays where they were.
   if (atBottom) scrollTimeline();
+  else if (paneEl.querySelector('#timeline')) paneEl.querySelector('#timeline').scrollTop = scrolled;
+  markFound(false);
 }
 
 function latestMessage() {
   return Number(paneEl.querySelector('.conversation')?.dataset.lastMessage || 0);
 }
 
-// showMessage scrolls a search result's matching message into view.
+// showMessage scrolls a search result's matching message into view and
+// keeps it highlighted while the conversation stays open.
 function showMessage(id) {
-  const el = id && paneEl.querySelector(`#m-${id}`);
+  state.found = Number(id) || 0;
+  markFound(true);
+}
+
+function markFound(scroll) {
+  const el = state.found && paneEl.querySelector(`#m-${state.found}`);
   if (!el) return;
-  el.scrollIntoView({ block: 'center' });
   el.classList.add('found');
-  setTimeout(() => el.classList.remove('found'), 2500);
+  if (scroll) el.scrollIntoView({ block: 'center' });
+}
+
+function openRow(r) {
+  if (!r) return;
+  const msg = r.querySelector('[data-message]')?.dataset.message;
+  openConversation(Number(r.dataset.id)).then(() => showMessage(msg));
 }
 
 // On a phone the page scrolls, not the timeline, and the composer sits
@@ -404,6 +450,8 @@ stream.addEventListener('error', () => { document.body.classList.add('offline');
 function toggleSelect(idx, on) {
   const r = rows()[idx];
   if (!r) return;
+  // Picking rows by hand ends "all matching".
+  if (state.allMatching) { state.allMatching = false; syncSelection(); }
   const id = Number(r.dataset.id);
   if (on === undefined) on = !state.selected.has(id);
   if (on) state.selected.add(id); else state.selected.delete(id);
@@ -419,9 +467,36 @@ function selectRange(to) {
 }
 
 function updateBulkbar() {
-  const bar = document.getElementById('bulkbar');
-  bar.hidden = state.selected.size === 0;
-  document.getElementById('bulk-count').textContent = `${state.selected.size} selected`;
+  const n = state.selected.size;
+  if (n === 0 && !state.allMatching) state.matching = null;
+  else if (!state.matching) fetchMatching();
+  document.getElementById('bulkbar').hidden = n === 0 && !state.allMatching;
+  const m = state.matching;
+  const total = m?.count === undefined ? '' : m.count + (m.capped ? '+' : '');
+  document.getElementById('bulk-count').textContent = state.allMatching ? `All ${total} matching selected` : `${n} selected`;
+  const all = document.getElementById('bulk-all');
+  all.hidden = state.allMatching || !m?.filter || !(m.count > n);
+  all.textContent = `Select all ${total} matching`;
+}
+
+// fetchMatching asks what the list is as a filter and how many match.
+async function fetchMatching() {
+  const query = state.query;
+  state.matching = { pending: true };
+  const spec = await listSpec(true);
+  if (query === state.query && state.matching?.pending) { state.matching = spec; updateBulkbar(); }
+}
+
+async function listSpec(count) {
+  const res = await fetch('/inbox/filter?' + state.query + (count ? '&count=1' : ''), { credentials: 'same-origin' });
+  return res.ok ? res.json() : { error: `Request failed (${res.status})` };
+}
+
+function clearSelection() {
+  state.selected.clear();
+  state.allMatching = false;
+  syncSelection();
+  updateBulkbar();
 }
 
 async function applyBulk() {
@@ -431,20 +506,214 @@ async function applyBulk() {
   if (v('bulk-priority')) set.priority = v('bulk-priority');
   if (v('bulk-assignee')) set.assignee_id = v('bulk-assignee') === 'none' ? null : Number(v('bulk-assignee'));
   if (v('bulk-team')) set.team_id = v('bulk-team') === 'none' ? null : Number(v('bulk-team'));
-  const req = { ids: [...state.selected], set };
+  const req = state.allMatching ? { filter: state.matching.filter, set } : { ids: [...state.selected], set };
   if (v('bulk-tag').trim()) req.add_tags = [v('bulk-tag').trim()];
   if (!Object.keys(set).length && !req.add_tags) { toast('Choose a change to apply first.', true); return; }
   const res = await api('POST', '/conversations/bulk', req);
   if (!res.ok) { toast(errorText(res), true); return; }
-  const skipped = res.data.skipped.map(s => `#${s.id}: ${s.message}`).join('; ');
-  toast(`${res.data.updated.length} updated` + (skipped ? `, ${res.data.skipped.length} skipped (${skipped})` : ''), res.data.skipped.length > 0);
-  state.selected.clear();
-  updateBulkbar();
+  clearSelection();
   document.querySelectorAll('#bulkbar select').forEach(s => { s.value = ''; });
   document.getElementById('bulk-tag').value = '';
+  showBulk(res.data);
+}
+
+// showBulk shows a bulk operation: a progress bar while its job runs
+// (polled), then what changed and what was skipped and why, with Undo.
+let bulkShown = 0;
+function showBulk(op) {
+  bulkShown = op.id;
+  const el = document.getElementById('bulk-result');
+  const undo = Boolean(op.undo_of);
+  const p = document.createElement('p');
+  el.hidden = false;
+  el.replaceChildren(p);
+  if (op.status === 'running') {
+    p.textContent = `${undo ? 'Undoing' : 'Changing'} ${op.total} conversations… ${op.processed} done`;
+    const bar = document.createElement('progress');
+    bar.max = op.total;
+    bar.value = op.processed;
+    el.append(bar);
+    setTimeout(() => pollBulk(op.id), 300);
+    return;
+  }
+  const summary = `${op.updated.length} ${undo ? 'restored' : 'updated'}` + (op.skipped.length ? `, ${op.skipped.length} skipped` : '');
+  p.textContent = `${undo ? 'Undo' : 'Bulk change'} done for ${op.total} conversations: ${summary}.`;
+  const reasons = new Map();
+  for (const s of op.skipped) reasons.set(s.message, [...(reasons.get(s.message) || []), s.id]);
+  if (reasons.size) {
+    const ul = document.createElement('ul');
+    for (const [why, ids] of reasons) {
+      const li = document.createElement('li');
+      li.textContent = `${why}: ${ids.slice(0, 5).map(i => '#' + i).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}`;
+      ul.append(li);
+    }
+    el.append(ul);
+  }
+  if (!undo && !op.undone && op.updated.length) el.append(button('Undo', 'bulk-undo'), ' ');
+  el.append(button('Dismiss', 'bulk-dismiss', 'link'));
+  toast(summary);
   refreshList();
   refreshSidebar();
   if (state.openId) refreshPane();
+}
+
+function button(text, id, cls = '') {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.id = id;
+  b.className = cls;
+  b.textContent = text;
+  return b;
+}
+
+async function pollBulk(id) {
+  if (id !== bulkShown) return;
+  const res = await api('GET', `/conversations/bulk/${id}`);
+  if (id !== bulkShown) return;
+  if (res.ok) showBulk(res.data);
+  else { toast(errorText(res), true); setTimeout(() => pollBulk(id), 2000); }
+}
+
+async function undoBulk() {
+  const res = await api('POST', `/conversations/bulk/${bulkShown}/undo`);
+  if (!res.ok) { toast(errorText(res), true); return; }
+  showBulk(res.data);
+}
+
+// ---- filters and saved views ----
+
+const filtersEl = document.getElementById('filters');
+
+// syncControls shows the list's query in the filter controls and the sort.
+function syncControls() {
+  const q = new URLSearchParams(state.query);
+  let n = 0;
+  document.querySelectorAll('#filters [data-key], #sort').forEach(el => {
+    const v = q.getAll(el.dataset.key).join(',');
+    if (el.type === 'checkbox') el.checked = v === 'true';
+    else {
+      if (el.options && v && ![...el.options].some(o => o.value === v)) el.add(new Option(v, v));
+      el.value = v;
+    }
+    if (v && el.id !== 'sort') n++;
+  });
+  document.getElementById('filters-count').textContent = n ? ` · ${n}` : '';
+}
+
+function setFilter(key, value) {
+  const q = new URLSearchParams(state.query);
+  if ((q.getAll(key).join(',')) === value) return;
+  if (value) q.set(key, value); else q.delete(key);
+  q.delete('cursor');
+  setQuery(q.toString());
+}
+
+function toggleFilters(show = filtersEl.hidden) {
+  filtersEl.hidden = !show;
+  document.getElementById('filters-toggle').setAttribute('aria-expanded', String(show));
+  if (show) filtersEl.querySelector('select').focus();
+}
+
+async function saveView(form) {
+  const spec = await listSpec(false);
+  if (spec.error || !spec.filter) { toast(spec.error || 'This list cannot be saved as one view; clear a filter first.', true); return; }
+  const [visibility, team] = form.elements.visibility.value.split(':');
+  const req = { name: form.elements.name.value, filter: spec.filter, sort: spec.sort, visibility };
+  if (team) req.team_id = Number(team);
+  const res = await api('POST', '/views', req);
+  if (!res.ok) { toast(errorText(res), true); return; }
+  form.closest('dialog').close();
+  form.reset();
+  toast(`Saved the view “${res.data.name}”`);
+  setQuery('view=' + res.data.id);
+}
+
+let editing = 0;
+function editView(btn) {
+  editing = Number(btn.dataset.view);
+  const d = document.getElementById('edit-view');
+  d.querySelector('[name=name]').value = btn.dataset.name;
+  d.showModal();
+}
+
+async function viewChange(method, body) {
+  const res = await api(method, `/views/${editing}`, body);
+  if (!res.ok) toast(errorText(res), true);
+  await refreshSidebar();
+  return res.ok;
+}
+
+async function deleteView() {
+  const name = document.querySelector('#edit-view [name=name]').value;
+  if (!confirm(`Delete the view “${name}”? The conversations stay as they are.`)) return;
+  if (!await viewChange('DELETE')) return;
+  document.getElementById('edit-view').close();
+  if (new URLSearchParams(state.query).get('view') === String(editing)) document.querySelector('a[data-folder="all"]')?.click();
+}
+
+// moveView swaps a view with its neighbour, numbering the positions anew.
+async function moveView(delta) {
+  const items = [...sidebarEl.querySelectorAll('.views li[data-view]')];
+  const i = items.findIndex(li => Number(li.dataset.view) === editing);
+  if (i < 0 || !items[i + delta]) return;
+  [items[i], items[i + delta]] = [items[i + delta], items[i]];
+  for (const [pos, li] of items.entries()) {
+    if (li.hasAttribute('data-editable') && Number(li.dataset.position) !== pos) {
+      const res = await api('PATCH', `/views/${li.dataset.view}`, { position: pos });
+      if (!res.ok) { toast(errorText(res), true); break; }
+    }
+  }
+  await refreshSidebar();
+}
+
+// ---- merge and split ----
+
+async function merge(id, into, then) {
+  if (!into) return;
+  if (!confirm(`Merge #${id} into #${into}? Its messages move to #${into} and #${id} is closed. You can unmerge it later.`)) return;
+  const res = await api('POST', `/conversations/${id}/merge`, { into_id: into });
+  if (!res.ok) { toast(errorText(res), true); return; }
+  toast(`Merged #${id} into #${into}`);
+  await then();
+  refreshList();
+  refreshSidebar();
+}
+
+async function unmerge() {
+  const id = state.openId;
+  const res = await api('POST', `/conversations/${id}/unmerge`);
+  if (!res.ok) { toast(errorText(res), true); return; }
+  toast(`Unmerged #${id}`);
+  await openConversation(id, false);
+  refreshList();
+  refreshSidebar();
+}
+
+function setSplitting(on) {
+  state.splitting = on;
+  state.splitPicks.clear();
+  applySplitMode();
+}
+
+function applySplitMode() {
+  const conv = paneEl.querySelector('.conversation');
+  if (!conv) return;
+  conv.classList.toggle('splitting', state.splitting);
+  const bar = conv.querySelector('#split-bar');
+  if (bar) bar.hidden = !state.splitting;
+  conv.querySelector('#split-toggle')?.setAttribute('aria-pressed', String(state.splitting));
+  conv.querySelectorAll('.split-pick').forEach(c => { c.checked = state.splitPicks.has(Number(c.value)); });
+}
+
+async function split() {
+  const ids = [...state.splitPicks];
+  if (!ids.length) { toast('Tick the messages to move first.', true); return; }
+  const res = await api('POST', `/conversations/${state.openId}/split`, { message_ids: ids });
+  if (!res.ok) { toast(errorText(res), true); return; }
+  toast(`Split into #${res.data.id}`);
+  await openConversation(res.data.id);
+  refreshList();
+  refreshSidebar();
 }
 
 // ---- events from the page ----
@@ -484,9 +753,35 @@ document.addEventListener('click', e => {
     });
     return;
   }
-  if (e.target.id === 'bulk-apply') { applyBulk(); return; }
-  if (e.target.id === 'bulk-clear') { state.selected.clear(); rows().forEach((r, i) => toggleSelect(i, false)); return; }
-  if (e.target.id === 'show-help') { showHelp(); return; }
+  const edit = e.target.closest('.view-edit');
+  if (edit) { editView(edit); return; }
+  const mergeHere = e.target.closest('.merge-here');
+  if (mergeHere) { merge(Number(mergeHere.dataset.id), state.openId, refreshPane); return; }
+  const move = e.target.closest('[data-move]');
+  if (move) { moveView(Number(move.dataset.move)); return; }
+  if (e.target.closest('dialog .close')) { e.target.closest('dialog').close(); return; }
+  const act = {
+    'bulk-apply': applyBulk,
+    'bulk-clear': clearSelection,
+    'bulk-all': () => { state.allMatching = true; syncSelection(); updateBulkbar(); },
+    'bulk-undo': undoBulk,
+    'bulk-dismiss': () => { bulkShown = 0; document.getElementById('bulk-result').hidden = true; },
+    'show-help': showHelp,
+    'filters-toggle': () => toggleFilters(),
+    'save-view-open': () => { document.getElementById('save-view').showModal(); },
+    'delete-view': deleteView,
+    'unmerge': unmerge,
+    'merge-toggle': () => {
+      const f = paneEl.querySelector('#merge-form');
+      f.hidden = !f.hidden;
+      paneEl.querySelector('#merge-toggle').setAttribute('aria-expanded', String(!f.hidden));
+      if (!f.hidden) f.querySelector('input').focus();
+    },
+    'split-toggle': () => setSplitting(!state.splitting),
+    'split-cancel': () => setSplitting(false),
+    'split-apply': split,
+  }[e.target.closest('button')?.id];
+  if (act) { act(); return; }
   if (e.target.closest('.back')) { e.preventDefault(); closeConversation(); }
 });
 
@@ -516,11 +811,10 @@ document.addEventListener('change', e => {
     if (until) patch({ snoozed_until: until.toISOString() });
   } else if (t.id === 'snooze-custom' && t.value) {
     patch({ snoozed_until: new Date(t.value).toISOString() });
-  } else if (t.id === 'sort') {
-    const q = new URLSearchParams(state.query);
-    q.set('sort', t.value);
-    q.delete('cursor');
-    setQuery(q.toString());
+  } else if (t.dataset.key) {
+    setFilter(t.dataset.key, t.type === 'checkbox' ? (t.checked ? 'true' : '') : t.value.trim());
+  } else if (t.matches('.split-pick')) {
+    if (t.checked) state.splitPicks.add(Number(t.value)); else state.splitPicks.delete(Number(t.value));
   }
 });
 
@@ -528,6 +822,17 @@ document.addEventListener('submit', e => {
   if (e.target.id === 'composer') {
     e.preventDefault();
     send(e.submitter?.dataset.then || '');
+  } else if (e.target.id === 'save-view-form') {
+    e.preventDefault();
+    saveView(e.target);
+  } else if (e.target.id === 'edit-view-form') {
+    e.preventDefault();
+    const name = e.target.elements.name.value;
+    viewChange('PATCH', { name }).then(ok => { if (ok) e.target.closest('dialog').close(); });
+  } else if (e.target.id === 'merge-form') {
+    e.preventDefault();
+    const into = Number(e.target.querySelector('input').value);
+    merge(state.openId, into, () => openConversation(into));
   } else if (e.target.id === 'search-form') {
     e.preventDefault();
     const q = new URLSearchParams(state.query);
@@ -547,6 +852,7 @@ document.addEventListener('input', e => {
 
 document.addEventListener('keydown', e => {
   if (e.target.id === 'tag-input' && e.key === 'Enter') { e.preventDefault(); addTag(e.target.value); e.target.value = ''; }
+  if (e.target.dataset.key === 'tag' && e.key === 'Enter') setFilter('tag', e.target.value.trim());
 });
 
 // ---- keyboard ----
@@ -580,6 +886,7 @@ document.addEventListener('keydown', e => {
   const typing = t.matches('input, textarea, select') || t.isContentEditable;
   if (e.key === 'Escape') {
     if (typing) t.blur();
+    else if (state.splitting) setSplitting(false);
     pending = '';
     return;
   }
@@ -611,8 +918,8 @@ document.addEventListener('keydown', e => {
   const act = {
     j: () => move(1),
     k: () => move(-1),
-    Enter: () => { const r = rows()[state.cursor]; if (r) openConversation(Number(r.dataset.id)); },
-    o: () => { const r = rows()[state.cursor]; if (r) openConversation(Number(r.dataset.id)); },
+    Enter: () => openRow(rows()[state.cursor]),
+    o: () => openRow(rows()[state.cursor]),
     r: () => focusComposer('reply'),
     n: () => focusComposer('note'),
     e: () => patch({ status: 'resolved' }),
@@ -620,6 +927,7 @@ document.addEventListener('keydown', e => {
     t: () => paneEl.querySelector('#tag-input')?.focus(),
     s: () => paneEl.querySelector('#snooze')?.focus(),
     '/': () => document.getElementById('search').focus(),
+    f: () => toggleFilters(true),
     x: () => { if (state.cursor >= 0) { toggleSelect(state.cursor); state.lastToggled = state.cursor; } },
     X: () => { if (state.cursor >= 0) { selectRange(state.cursor); state.lastToggled = state.cursor; } },
     '?': showHelp,
@@ -643,11 +951,13 @@ addEventListener('popstate', () => {
   else if (!open && state.openId) closeConversation(false);
 });
 
+syncControls();
 if (state.openId) {
   document.body.classList.add('reading');
   state.lastSeen = latestMessage();
   restoreDraft();
   scrollTimeline();
   sendPresence(state.openId, 'viewing');
+  showMessage(listEl.querySelector(`[data-open="${state.openId}"]`)?.dataset.message);
 }
 window.parley = { state, api };
