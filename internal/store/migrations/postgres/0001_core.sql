@@ -86,10 +86,10 @@ CREATE TABLE conversations (
 CREATE INDEX conversations_activity ON conversations(last_activity_at, id);
 CREATE INDEX conversations_created ON conversations(created_at, id);
 CREATE INDEX conversations_priority ON conversations(priority, id);
-CREATE INDEX conversations_inbox_activity ON conversations(inbox_id, last_activity_at, id);
+CREATE INDEX conversations_inbox ON conversations(inbox_id);
 CREATE INDEX conversations_status_activity ON conversations(status, last_activity_at, id);
 CREATE INDEX conversations_assignee_activity ON conversations(assignee_id, last_activity_at, id);
-CREATE INDEX conversations_team ON conversations(team_id, last_activity_at, id);
+CREATE INDEX conversations_team ON conversations(team_id);
 CREATE INDEX conversations_contact ON conversations(contact_id, created_at);
 
 CREATE TABLE messages (
