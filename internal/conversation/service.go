@@ -437,7 +437,7 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 	if err := o.setStatus(ctx, c, inbox, action); err != nil {
 		return msg, *c, err
 	}
-	if err := o.tx.SaveConversation(ctx, *c); err != nil {
+	if err := o.tx.SaveConversationActivity(ctx, *c); err != nil {
 		return msg, *c, err
 	}
 	return msg, *c, nil

@@ -99,6 +99,16 @@ func (t *Tx) SaveConversation(ctx context.Context, c model.Conversation) error {
 	return translate(err)
 }
 
+// SaveConversationActivity writes what adding a message changes: status,
+// snooze, counts, preview and times. Subject, priority, assignee, team and
+// contact are left as stored.
+func (t *Tx) SaveConversationActivity(ctx context.Context, c model.Conversation) error {
+	_, err := t.q().ExecContext(ctx, saveActivitySQL,
+		c.ID, c.Status, nullMillis(c.SnoozedUntil), c.MessageCount, c.Preview, Millis(c.UpdatedAt), Millis(c.LastActivityAt),
+		Millis(c.StatusChangedAt), nullMillis(c.FirstResponseAt), nullMillis(c.ResolvedAt), nullMillis(c.ClosedAt), nullMillis(c.WaitingSince))
+	return translate(err)
+}
+
 // Conditions narrow a conversation list; all set fields must hold.
 type Conditions struct {
 	Statuses     []model.Status

@@ -31,6 +31,13 @@ const (
  assignee_id = $5, team_id = $6, snoozed_until = $7, message_count = $8, preview = $9, updated_at = $10,
  last_activity_at = $11, status_changed_at = $12, first_response_at = $13, resolved_at = $14, closed_at = $15,
  waiting_since = $16, contact_id = $17 WHERE id = $1`
+	// saveActivitySQL writes only what a new message changes. SQLite
+	// rewrites every index holding a column named in SET, changed or not,
+	// so leaving out priority, assignee, team and contact spares three
+	// index updates per message.
+	saveActivitySQL = `UPDATE conversations SET status = $2, snoozed_until = $3, message_count = $4, preview = $5,
+ updated_at = $6, last_activity_at = $7, status_changed_at = $8, first_response_at = $9, resolved_at = $10,
+ closed_at = $11, waiting_since = $12 WHERE id = $1`
 	createMessageSQL = `INSERT INTO messages (conversation_id, kind, direction, sender_type, sender_id, body, created_at)
  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 	listMessagesSQL = `SELECT m.id, m.conversation_id, m.kind, m.direction, m.sender_type, m.sender_id,
@@ -47,7 +54,7 @@ const (
 )
 
 // hotWrites run in write transactions: adding a message and what it reads.
-var hotWrites = []string{conversationByIDSQL, tagsSQL(1), inboxByIDSQL, createMessageSQL, createEventSQL, saveConversationSQL}
+var hotWrites = []string{conversationByIDSQL, tagsSQL(1), inboxByIDSQL, createMessageSQL, createEventSQL, saveConversationSQL, saveActivitySQL}
 
 // hotReads run on the reader pool: authentication and reading a conversation.
 var hotReads = []string{userByTokenHashSQL, conversationByIDSQL, tagsSQL(1), inboxByIDSQL, listMessagesSQL}
