@@ -470,6 +470,11 @@ func (o *op) setStatus(ctx context.Context, c *model.Conversation, inbox model.I
 	case model.StatusClosed:
 		c.ClosedAt = &o.now
 	}
+	// Done is done: nobody is left waiting on a resolved or closed
+	// conversation, answered or not; a customer message starts the clock again.
+	if to == model.StatusResolved || to == model.StatusClosed {
+		c.WaitingSince = nil
+	}
 	after := map[string]any{"status": to, "reason": string(action)}
 	if err := o.event(ctx, c.ID, "status.changed", map[string]any{"status": before}, after); err != nil {
 		return err

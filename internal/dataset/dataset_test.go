@@ -101,9 +101,10 @@ func TestGenerate(t *testing.T) {
 		if n := count(t, db, `SELECT COUNT(*) FROM conversations WHERE snoozed_until IS NOT NULL AND (snoozed_until <= $1 OR status NOT IN ('open', 'pending'))`, now); n != 0 {
 			t.Errorf("%d conversations are snoozed in the past or in a status that cannot be snoozed", n)
 		}
-		// Waiting means the customer wrote last (notes aside), unanswered.
+		// Waiting means the customer wrote last (notes aside), unanswered,
+		// in a conversation not yet resolved or closed.
 		if n := count(t, db, `SELECT COUNT(*) FROM conversations c WHERE (waiting_since IS NOT NULL) <>
- ((SELECT direction FROM messages m WHERE m.conversation_id = c.id AND m.kind = 'reply' ORDER BY m.created_at DESC, m.id DESC LIMIT 1) = 'incoming')`); n != 0 {
+ (c.status NOT IN ('resolved', 'closed') AND (SELECT direction FROM messages m WHERE m.conversation_id = c.id AND m.kind = 'reply' ORDER BY m.created_at DESC, m.id DESC LIMIT 1) = 'incoming')`); n != 0 {
 			t.Errorf("%d conversations have a waiting_since that disagrees with who wrote last", n)
 		}
 		// Every conversation's status and status_changed_at are those of

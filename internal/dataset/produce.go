@@ -522,9 +522,9 @@ func (p *producer) plan(r *rand.Rand, i int) {
 		status, changed = to, at
 		switch to {
 		case model.StatusResolved:
-			resolvedAt = at
+			resolvedAt, waiting = at, 0
 		case model.StatusClosed:
-			closedAt = at
+			closedAt, waiting = at, 0
 		}
 	}
 	lastBy := p.w.users[writer(k-1)].id
