@@ -7,6 +7,8 @@
 //
 //	go run ./bench                  # both databases, 20,000 messages each
 //	go run ./bench -db sqlite -n 5000
+//	go run ./bench -suite web -data DIR              # issue 3, on a generated dataset
+//	go run ./bench -suite triage -database URL       # issue 4, on a generated dataset
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
@@ -43,6 +45,7 @@ type options struct {
 	pgURL     string
 	keepFiles bool
 	bin       string
+	suite     suiteOptions
 }
 
 func main() {
@@ -59,7 +62,11 @@ func main() {
 		"PostgreSQL server to create the bench database on (env PARLEY_BENCH_POSTGRES)")
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the temporary directory (server logs, SQLite file)")
 	flag.StringVar(&o.bin, "bin", "", "use this parley binary instead of building ./cmd/parley (to compare two builds)")
+	registerSuiteFlags(&o.suite)
 	flag.Parse()
+	if o.suite.name != "default" {
+		os.Exit(runSuite(o))
+	}
 	if o.n <= 0 || o.clients <= 0 || o.convs <= 0 || o.reads <= 0 || o.authN <= 0 {
 		fatal(errors.New("-n, -clients, -convs, -reads and -auth-n must be positive"))
 	}

@@ -112,6 +112,7 @@ type server struct {
 	Addr                string
 	Pid                 int
 	logPath             string
+	logDir              string // where serve.log goes; the data directory when empty
 	exited              chan error
 }
 
@@ -164,7 +165,11 @@ func (s *server) start(ctx context.Context) error {
 	s.cmd = exec.Command(s.bin, args...)
 	// If the bench dies without cleaning up, the server goes with it.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	s.logPath = filepath.Join(s.data, "serve.log")
+	logDir := s.logDir
+	if logDir == "" {
+		logDir = s.data
+	}
+	s.logPath = filepath.Join(logDir, "serve.log")
 	logf, err := os.Create(s.logPath)
 	if err != nil {
 		return err
