@@ -743,27 +743,29 @@ func (s *Store) CountFolders(ctx context.Context, userID, visibleTo int64, now t
 	if err := rows.Err(); err != nil {
 		return fc, translate(err)
 	}
+	// Per status, count at most StatusCountLimit+1 rows through the status
+	// index: resolved and closed grow without end, and a sidebar that
+	// counted them all would cost a full scan on every page view.
 	scope = ""
-	args = nil
 	if visibleTo != 0 {
-		scope = " WHERE inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $1)"
-		args = append(args, visibleTo)
+		scope = " AND inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $3)"
 	}
-	rows, err = s.Reader.QueryContext(ctx, `SELECT status, COUNT(*) FROM conversations`+scope+` GROUP BY status`, args...)
-	if err != nil {
-		return fc, translate(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var st model.Status
+	for _, st := range []model.Status{model.StatusNew, model.StatusOpen, model.StatusPending, model.StatusResolved, model.StatusClosed} {
+		args := []any{string(st), StatusCountLimit + 1}
+		if visibleTo != 0 {
+			args = append(args, visibleTo)
+		}
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM conversations WHERE status = $1`+scope+` LIMIT $2) x`, args...).Scan(&n); err != nil {
 			return fc, translate(err)
 		}
 		fc.ByStatus[st] = n
 	}
-	return fc, translate(rows.Err())
+	return fc, nil
 }
+
+// StatusCountLimit is where the sidebar's per-status counts stop ("1000+").
+const StatusCountLimit = 1000
 
 // CountMessagesSince counts a conversation's messages after afterID that
 // the given user did not write: what a collision warning is about.

@@ -291,7 +291,7 @@ func (a *App) sidebar(ctx context.Context, p account.Principal, active string) (
 	}
 	for _, st := range conversation.Statuses {
 		statuses = append(statuses, folder{Key: "status-" + string(st), Label: string(st), Query: "status=" + string(st),
-			Count: counts.ByStatus[st], ShowCount: true})
+			Count: min(counts.ByStatus[st], store.StatusCountLimit), Capped: counts.ByStatus[st] > store.StatusCountLimit, ShowCount: true})
 	}
 	return
 }
