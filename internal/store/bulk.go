@@ -106,6 +106,9 @@ func (t *Tx) BulkChange(ctx context.Context, operationID, conversationID int64) 
 func (s *Store) MatchingIDs(ctx context.Context, f ConversationFilter, limit int) ([]int64, error) {
 	f.Limit = limit + 1
 	f.After = nil
+	if err := s.resolveTags(ctx, &f); err != nil {
+		return nil, err
+	}
 	q, args, err := s.listQuery(f, "c.id")
 	if err != nil {
 		return nil, err

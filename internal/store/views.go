@@ -108,6 +108,9 @@ func (s *Store) IsTeamMember(ctx context.Context, teamID, userID int64) (bool, e
 func (s *Store) CountConversations(ctx context.Context, f ConversationFilter, limit int) (int, bool, error) {
 	f.Limit = limit + 1
 	f.After = nil
+	if err := s.resolveTags(ctx, &f); err != nil {
+		return 0, false, err
+	}
 	q, args, err := s.listQuery(f, "1")
 	if err != nil {
 		return 0, false, err
