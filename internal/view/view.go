@@ -253,19 +253,9 @@ func (s *Service) count(ctx context.Context, actor model.Actor, v *View) error {
 // Update changes a view.
 func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Patch) (View, error) {
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		v, err := tx.ViewByID(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("view")
-		} else if err != nil {
+		v, err := s.editable(ctx, tx, actor, id, "change")
+		if err != nil {
 			return err
-		}
-		if ok, err := s.mayUse(ctx, actor, v); err != nil {
-			return err
-		} else if !ok {
-			return apperr.NotFound("view")
-		}
-		if !mayEdit(actor, v) {
-			return apperr.Forbidden("only the owner, or an admin or supervisor for a shared view, may change it")
 		}
 		if p.Name != nil {
 			if v.Name, err = validName(*p.Name); err != nil {
@@ -316,22 +306,31 @@ func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Pat
 // Delete removes a view.
 func (s *Service) Delete(ctx context.Context, actor model.Actor, id int64) error {
 	return s.store.InTx(ctx, func(tx *store.Tx) error {
-		v, err := tx.ViewByID(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("view")
-		} else if err != nil {
+		if _, err := s.editable(ctx, tx, actor, id, "delete"); err != nil {
 			return err
-		}
-		if ok, err := s.mayUse(ctx, actor, v); err != nil {
-			return err
-		} else if !ok {
-			return apperr.NotFound("view")
-		}
-		if !mayEdit(actor, v) {
-			return apperr.Forbidden("only the owner, or an admin or supervisor for a shared view, may delete it")
 		}
 		return tx.DeleteView(ctx, id)
 	})
+}
+
+// editable loads a view the actor may see (others are not found) and may
+// change (others are forbidden, saying what verb was refused).
+func (s *Service) editable(ctx context.Context, tx *store.Tx, actor model.Actor, id int64, verb string) (store.View, error) {
+	v, err := tx.ViewByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, apperr.NotFound("view")
+	} else if err != nil {
+		return v, err
+	}
+	if ok, err := s.mayUse(ctx, actor, v); err != nil {
+		return v, err
+	} else if !ok {
+		return v, apperr.NotFound("view")
+	}
+	if !mayEdit(actor, v) {
+		return v, apperr.Forbidden("only the owner, or an admin or supervisor for a shared view, may " + verb + " it")
+	}
+	return v, nil
 }
 
 // ViewFilter gives the conversation list a view's filter and sort.
