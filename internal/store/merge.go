@@ -171,9 +171,3 @@ func (t *Tx) CountMessagesIn(ctx context.Context, conversationID int64, ids []in
 	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND id IN (`+strings.Join(ph, ",")+`)`, args...).Scan(&n)
 	return n, translate(err)
 }
-
-// TagNamesOf lists a conversation's tags inside the transaction.
-func (t *Tx) TagNamesOf(ctx context.Context, conversationID int64) ([]string, error) {
-	m, err := tagsFor(ctx, t.tx, []int64{conversationID})
-	return m[conversationID], err
-}

@@ -144,14 +144,6 @@ func (s *Store) IdempotentResponse(ctx context.Context, userID int64, key string
 	return r, translate(err)
 }
 
-// SaveIdempotentResponse stores the first response for a key; a second
-// save for the same key changes nothing.
-func (s *Store) SaveIdempotentResponse(ctx context.Context, userID int64, key string, r Idempotent, now time.Time) error {
-	_, err := s.Writer.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, method, path, status, body, created_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, userID, key, r.Method, r.Path, r.Status, string(r.Body), Millis(now))
-	return translate(err)
-}
-
 func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 	if err != nil {
 		return nil, translate(err)
