@@ -157,6 +157,26 @@ type ConversationFilter struct {
 	tagIDs map[string]int64
 }
 
+// reads reports whether any of the filter's condition sets satisfies uses.
+func (f ConversationFilter) reads(uses func(Conditions) bool) bool {
+	if uses(f.Conditions) {
+		return true
+	}
+	for _, c := range f.And {
+		if uses(c) {
+			return true
+		}
+	}
+	for _, group := range f.AnyOf {
+		for _, c := range group {
+			if uses(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // resolveTags looks up the ids of every tag the filter names.
 func (s *Store) resolveTags(ctx context.Context, f *ConversationFilter) error {
 	var names []any
@@ -298,9 +318,16 @@ func (s *Store) listQuery(f ConversationFilter, columns string) (string, []any, 
 		where = append(where, "("+col+", c.id) "+op+" ("+arg(f.After.Value)+", "+arg(f.After.ID)+")")
 	}
 	if columns != "" {
-		// A count needs the joins and conditions, not the columns.
-		selectExtra, from := columns+" ", conversationColumns[strings.Index(conversationColumns, "FROM conversations c"):]
-		q := with + `SELECT ` + selectExtra + from + join
+		// A count needs the conditions, not the columns, and a join only
+		// where a condition reads it: each join is a lookup per row.
+		from := " FROM conversations c"
+		if f.reads(func(c Conditions) bool { return len(c.Channels) > 0 }) {
+			from += " JOIN inboxes i ON i.id = c.inbox_id"
+		}
+		if f.reads(func(c Conditions) bool { return len(c.ContactTypes) > 0 }) {
+			from += " JOIN contacts ct ON ct.id = c.contact_id"
+		}
+		q := with + `SELECT ` + columns + from + join
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
@@ -222,15 +224,26 @@ func (s *Service) List(ctx context.Context, actor model.Actor, counts bool) ([]V
 		if err != nil {
 			return nil, err
 		}
-		if counts {
-			if err := s.count(ctx, actor, &v); err != nil {
-				return nil, err
-			}
-		}
 		out = append(out, v)
+	}
+	if !counts {
+		return out, nil
+	}
+	// Counts are independent reads: a few at a time use both cores and
+	// the reader pool instead of one after another.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(countParallelism)
+	for i := range out {
+		g.Go(func() error { return s.count(gctx, actor, &out[i]) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// countParallelism is how many view counts run at once.
+const countParallelism = 4
 
 func (s *Service) count(ctx context.Context, actor model.Actor, v *View) error {
 	f, err := s.conversations.ParseFilter(ctx, actor, map[string][]string{"view": {itoa(v.ID)}})

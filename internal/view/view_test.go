@@ -174,6 +174,15 @@ func TestViewsAreScopedCountedAndUsable(t *testing.T) {
 		if _, counts := names(adminViews); counts["All refunds"] != 2 {
 			t.Errorf("admin's count of All refunds = %d, want 2", counts["All refunds"])
 		}
+		// A channel condition counts through the inbox: the refunds in the
+		// API inbox, not the one in the email inbox.
+		_, err = e.Views.Create(ctx, d.admin, view.Request{Name: "API refunds", Filter: spec(t, `{"tag":["refund"],"channel":["api"]}`)})
+		testutil.NoErr(t, err)
+		adminViews, err = e.Views.List(ctx, d.admin, true)
+		testutil.NoErr(t, err)
+		if _, counts := names(adminViews); counts["API refunds"] != 1 {
+			t.Errorf("admin's count of API refunds = %d, want 1", counts["API refunds"])
+		}
 		if _, err := e.Views.Get(ctx, d.outsider, mine.ID); apperr.KindOf(err) != apperr.KindNotFound {
 			t.Errorf("another agent's private view: %v", err)
 		}
