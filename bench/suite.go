@@ -30,20 +30,22 @@ import (
 )
 
 type suiteOptions struct {
-	name      string
-	data      string // --data of the dataset
-	database  string // --database of the dataset (sqlite://… or postgres://…); empty: SQLite in data
-	reqs      int    // timed requests per web figure
-	sseConns  int
-	sseRounds int
-	pages     int     // pages walked per filter in the triage list figure
-	walks     int     // times each filter's pages are walked
-	rate      float64 // messages/s arriving during the loaded list phase
-	deepPage  int     // page of the OFFSET baseline's deep figure
-	bulkSize  int     // conversations the bulk filter should match, about
-	skipBulk  bool
-	phases    string        // triage: comma list of list,load,baseline,search,views,bulk
-	budget    time.Duration // triage: time bound of the search phase
+	name        string
+	data        string // --data of the dataset
+	database    string // --database of the dataset (sqlite://… or postgres://…); empty: SQLite in data
+	reqs        int    // timed requests per web figure
+	sseConns    int
+	sseRounds   int
+	pages       int     // pages walked per filter in the triage list figure
+	walks       int     // times each filter's pages are walked
+	rate        float64 // messages/s arriving during the loaded list phase
+	deepPage    int     // page of the OFFSET baseline's deep figure
+	bulkSize    int     // conversations the bulk filter should match, about
+	skipBulk    bool
+	phases      string        // triage: comma list of list,load,baseline,search,views,bulk
+	budget      time.Duration // triage: time bound of the search phase
+	searchSort  string        // triage: sort of the search requests; empty for the API's default
+	searchTerms string        // triage: comma list of search terms instead of the built-in list
 }
 
 func (s suiteOptions) phase(name string) bool {
@@ -64,6 +66,8 @@ func registerSuiteFlags(s *suiteOptions) {
 	flag.IntVar(&s.bulkSize, "bulk", 10000, "triage: about how many conversations the bulk update's filter matches")
 	flag.BoolVar(&s.skipBulk, "skip-bulk", false, "triage: leave out the bulk update (the only phase that changes many rows)")
 	flag.StringVar(&s.phases, "phases", "", "triage: run only these phases (comma list of list,load,baseline,search,views,bulk); empty for all")
+	flag.StringVar(&s.searchSort, "search-sort", "", "triage: sort of the search requests (relevance, -last_activity, …); empty for the API's default")
+	flag.StringVar(&s.searchTerms, "search-terms", "", "triage: comma list of search terms to time instead of the built-in list")
 	flag.DurationVar(&s.budget, "search-budget", 5*time.Minute, "triage: time bound of the search phase (each request also times out after 60 s)")
 }
 

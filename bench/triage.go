@@ -407,7 +407,11 @@ func searchBench(ctx context.Context, so suiteOptions, e *suiteEnv) error {
 	mark := markCPU(e.s.Pid)
 	// Each term and status: three timed requests (the first may find a cold cache), each
 	// bounded by 60 s; the whole phase by -search-budget.
-	for _, term := range searchTerms {
+	terms := searchTerms
+	if so.searchTerms != "" {
+		terms = strings.Split(so.searchTerms, ",")
+	}
+	for _, term := range terms {
 		for _, status := range statuses {
 			if time.Since(start) > so.budget {
 				skipped++
@@ -416,6 +420,9 @@ func searchBench(ctx context.Context, so suiteOptions, e *suiteEnv) error {
 			p := &perTerm{term: term, status: status}
 			per = append(per, p)
 			q := url.Values{"q": {term}, "status": {status}, "limit": {"50"}}
+			if so.searchSort != "" {
+				q.Set("sort", so.searchSort)
+			}
 			for r := 0; r < 3; r++ {
 				rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 				t0 := time.Now()
@@ -444,7 +451,7 @@ func searchBench(ctx context.Context, so suiteOptions, e *suiteEnv) error {
 	cpu := mark.since()
 	fmt.Println()
 	s := summarize(all)
-	report(fmt.Sprintf("search q + status (%d terms × %d statuses)", len(searchTerms), len(statuses)), s, cpu, "p99 < "+fmt.Sprint(target),
+	report(fmt.Sprintf("search q + status (%d terms × %d statuses, sort %q)", len(terms), len(statuses), so.searchSort), s, cpu, "p99 < "+fmt.Sprint(target),
 		s.P99 < target && timeouts == 0 && skipped == 0)
 	fmt.Printf("    %d term/status pairs timed, %d timed out at 60 s, %d not run (budget %v spent)\n", len(per), timeouts, skipped, so.budget)
 	for _, p := range per {

@@ -10,6 +10,7 @@ import (
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/testutil"
 )
 
@@ -87,14 +88,48 @@ func TestKeywordSearch(t *testing.T) {
 			{"q=invoice&status=new&sort=-created", []int64{d.invoice, d.shipping}},
 			{"q=nothingmatchesthis", nil},
 		}
-		for _, c := range cases {
-			if got := ids(d.find(t, d.agent, c.query)); !slices.Equal(got, c.want) {
-				t.Errorf("%s as an agent: %v, want %v", c.query, got, c.want)
+		// Both ways a search runs give the same answers: collecting the
+		// matches first (few matches) and walking the list (many; forced
+		// here with a bound of 0).
+		for _, limit := range []int{store.DefaultSearchTuning.CandidateLimit, 0} {
+			e.Store.Search.CandidateLimit = limit
+			for _, c := range cases {
+				if got := ids(d.find(t, d.agent, c.query)); !slices.Equal(got, c.want) {
+					t.Errorf("candidate limit %d: %s as an agent: %v, want %v", limit, c.query, got, c.want)
+				}
+			}
+			// An admin also finds the conversation of the inbox the agent is not in.
+			if got := ids(d.find(t, d.admin, "q=invoice")); !slices.Equal(got, []int64{d.invoice, d.shipping, d.other}) {
+				t.Errorf("candidate limit %d: admin search: %v", limit, got)
+			}
+			// Newest first: the list's order, also when searching.
+			got := d.find(t, d.admin, "q=invoice&sort=-last_activity")
+			if len(got) != 3 || got[0].ID != d.other || got[2].ID != d.invoice {
+				t.Errorf("candidate limit %d: newest first: %v", limit, got)
+			}
+			for _, c := range got {
+				if c.Match == nil || !strings.Contains(c.Match.Snippet, "<mark>") {
+					t.Errorf("candidate limit %d: #%d has no highlighted snippet: %+v", limit, c.ID, c.Match)
+				}
 			}
 		}
-		// An admin also finds the conversation of the inbox the agent is not in.
-		if got := ids(d.find(t, d.admin, "q=invoice")); !slices.Equal(got, []int64{d.invoice, d.shipping, d.other}) {
-			t.Errorf("admin search: %v", got)
+	})
+}
+
+// Ranking scores the newest matches of each kind; with a window of one,
+// only the newest matching message, subject and contact take part.
+func TestRelevanceWindow(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		d := newSearchData(t, e)
+		e.Store.Search.RelevanceWindow = 1
+		// "invoice": messages of #invoice (two), #shipping and #other; the
+		// subject of #other. The newest message and subject are #other's.
+		if got := ids(d.find(t, d.admin, "q=invoice&sort=relevance")); !slices.Equal(got, []int64{d.other}) {
+			t.Errorf("window 1: %v, want only #%d", got, d.other)
+		}
+		e.Store.Search.RelevanceWindow = store.DefaultSearchTuning.RelevanceWindow
+		if got := ids(d.find(t, d.admin, "q=invoice&sort=relevance")); !slices.Equal(got, []int64{d.invoice, d.shipping, d.other}) {
+			t.Errorf("default window: %v", got)
 		}
 	})
 }

@@ -212,3 +212,53 @@ func (q Query) Excluded() (Query, bool) {
 	}
 	return Query{All: []Clause{Clause(q.Exclude)}}, true
 }
+
+// Matcher tests texts against a query the way the full-text indexes do:
+// one text (a message, a subject, a contact) matches when every clause has
+// a term whose words appear in it consecutively.
+type Matcher struct{ q Query }
+
+// Matcher returns a matcher of q's positive part; Excluded gives one for
+// the excluded part.
+func (q Query) Matcher() Matcher { return Matcher{q: q} }
+
+// Match reports whether text matches.
+func (m Matcher) Match(text string) bool {
+	words := words(text)
+	for _, clause := range m.q.All {
+		found := false
+		for _, t := range clause {
+			if t.in(words) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return len(m.q.All) > 0
+}
+
+// in reports whether t's words appear consecutively in words.
+func (t Term) in(words []string) bool {
+	n := len(t.Words)
+	for i := 0; i+n <= len(words); i++ {
+		ok := true
+		for j, w := range t.Words {
+			got := words[i+j]
+			if j == n-1 && t.Prefix {
+				ok = strings.HasPrefix(got, w)
+			} else {
+				ok = got == w
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

@@ -48,3 +48,32 @@ func TestParseRefusals(t *testing.T) {
 		}
 	}
 }
+
+func TestMatcher(t *testing.T) {
+	cases := []struct {
+		query, text string
+		want        bool
+	}{
+		{"invoice", "My Invoice is wrong", true},
+		{"invoice", "invoices", false},
+		{"invoice*", "invoices", true},
+		{"cancel subscription", "please cancel my subscription", true},
+		{"cancel subscription", "please cancel", false},
+		{`"tracking number"`, "the tracking number is", true},
+		{`"tracking number"`, "number tracking", false},
+		{"refund OR chargeback", "a chargeback", true},
+		{"refund OR chargeback", "nothing", false},
+		{"E-217", "error e-217 again", true},
+		{"jo@example.com", "Jo Bloggs jo@example.com", true},
+		{"ÉTÉ", "un été chaud", true},
+	}
+	for _, c := range cases {
+		q, err := Parse(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := q.Positive().Matcher().Match(c.text); got != c.want {
+			t.Errorf("%q in %q: %v, want %v", c.query, c.text, got, c.want)
+		}
+	}
+}

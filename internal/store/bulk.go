@@ -106,10 +106,13 @@ func (t *Tx) BulkChange(ctx context.Context, operationID, conversationID int64) 
 func (s *Store) MatchingIDs(ctx context.Context, f ConversationFilter, limit int) ([]int64, error) {
 	f.Limit = limit + 1
 	f.After = nil
-	if err := s.resolveTags(ctx, &f); err != nil {
+	if err := s.prepareFilter(ctx, &f); err != nil {
 		return nil, err
 	}
-	q, args, err := s.listQuery(f, "c.id")
+	if f.needsWalk() {
+		return s.walkMatches(ctx, f, limit+1)
+	}
+	q, args, err := s.listQuery(f, "c.id", false)
 	if err != nil {
 		return nil, err
 	}

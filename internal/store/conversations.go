@@ -155,6 +155,10 @@ type ConversationFilter struct {
 	// tag id, PostgreSQL's planner can use the tag's statistics, which a
 	// join on the name hides (2 s against 60 ms at a million conversations).
 	tagIDs map[string]int64
+	// searchMode is how Search runs, picked by planSearch.
+	searchMode searchMode
+	// ids, when not nil, limits the list to these conversations.
+	ids []int64
 }
 
 // reads reports whether any of the filter's condition sets satisfies uses.
@@ -175,6 +179,14 @@ func (f ConversationFilter) reads(uses func(Conditions) bool) bool {
 		}
 	}
 	return false
+}
+
+// prepareFilter does the lookups a filter's query needs first.
+func (s *Store) prepareFilter(ctx context.Context, f *ConversationFilter) error {
+	if err := s.resolveTags(ctx, f); err != nil {
+		return err
+	}
+	return s.planSearch(ctx, f)
 }
 
 // resolveTags looks up the ids of every tag the filter names.
@@ -269,8 +281,8 @@ func SortKey(sort string, c model.Conversation) int64 {
 }
 
 // listQuery builds the list's SQL. With columns set, it selects those
-// instead of whole conversations and leaves out the order (for counts).
-func (s *Store) listQuery(f ConversationFilter, columns string) (string, []any, error) {
+// instead of whole conversations, in the list's order if ordered.
+func (s *Store) listQuery(f ConversationFilter, columns string, ordered bool) (string, []any, error) {
 	col, ok := sortColumns[f.Sort]
 	if f.Sort == "relevance" && f.Search != nil {
 		col, ok = "b.rank_key", true
@@ -284,10 +296,21 @@ func (s *Store) listQuery(f ConversationFilter, columns string) (string, []any, 
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	with, selectExtra, join := "", "", ""
+	with, from, selectExtra := "", " FROM conversations c", ""
 	if f.Search != nil {
-		with = s.searchCTE(*f.Search, arg)
-		selectExtra, join = "b.rank_key, b.mid, ", " JOIN best b ON b.cid = c.id"
+		var searchWhere []string
+		with, from, selectExtra, searchWhere = s.searchSQL(f, arg)
+		where = append(where, searchWhere...)
+	}
+	if f.ids != nil {
+		ph := make([]string, len(f.ids))
+		for i, id := range f.ids {
+			ph[i] = arg(id)
+		}
+		if len(ph) == 0 {
+			ph = []string{"NULL"}
+		}
+		where = append(where, "c.id IN ("+strings.Join(ph, ",")+")")
 	}
 	if f.VisibleTo != 0 {
 		where = append(where, "c.inbox_id IN (SELECT inbox_id FROM inbox_members WHERE user_id = "+arg(f.VisibleTo)+")")
@@ -320,20 +343,22 @@ func (s *Store) listQuery(f ConversationFilter, columns string) (string, []any, 
 	if columns != "" {
 		// A count needs the conditions, not the columns, and a join only
 		// where a condition reads it: each join is a lookup per row.
-		from := " FROM conversations c"
 		if f.reads(func(c Conditions) bool { return len(c.Channels) > 0 }) {
 			from += " JOIN inboxes i ON i.id = c.inbox_id"
 		}
 		if f.reads(func(c Conditions) bool { return len(c.ContactTypes) > 0 }) {
 			from += " JOIN contacts ct ON ct.id = c.contact_id"
 		}
-		q := with + `SELECT ` + columns + from + join
+		q := with + `SELECT ` + columns + from
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
 		}
+		if ordered {
+			q += " ORDER BY " + col + " " + dir + ", c.id " + dir
+		}
 		return q + " LIMIT " + arg(f.Limit), args, nil
 	}
-	q := with + `SELECT ` + selectExtra + conversationColumns + join
+	q := with + `SELECT ` + selectExtra + strings.Replace(conversationColumns, " FROM conversations c", from, 1)
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -343,10 +368,22 @@ func (s *Store) listQuery(f ConversationFilter, columns string) (string, []any, 
 
 // ListConversations returns one page of conversations in keyset order.
 func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, error) {
-	if err := s.resolveTags(ctx, &f); err != nil {
+	if err := s.prepareFilter(ctx, &f); err != nil {
 		return nil, err
 	}
-	q, args, err := s.listQuery(f, "")
+	if f.needsWalk() {
+		ids, err := s.walkMatches(ctx, f, f.Limit)
+		if err != nil {
+			return nil, err
+		}
+		// The page is known; read its rows. Only ranking needs the search
+		// again, for the scores.
+		f.ids, f.After = ids, nil
+		if f.searchMode != searchRanked {
+			f.searchMode = searchWalk
+		}
+	}
+	q, args, err := s.listQuery(f, "", true)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +395,7 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	var out []model.Conversation
 	for rows.Next() {
 		var c model.Conversation
-		if f.Search != nil {
+		if f.searchMode == searchRanked {
 			var rank int64
 			var mid sql.NullInt64
 			c, err = scanConversation(prefixed{rows, []any{&rank, &mid}})
@@ -379,6 +416,11 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 		return nil, err
 	}
 	if f.Search != nil {
+		if f.searchMode != searchRanked {
+			if err := s.newestMatches(ctx, *f.Search, out); err != nil {
+				return nil, err
+			}
+		}
 		if err := s.attachSnippets(ctx, *f.Search, out); err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 
 	"github.com/parley-hq/parley/internal/model"
@@ -17,51 +18,310 @@ const (
 	markClose = "\x03"
 )
 
-// searchCTE returns the WITH clause that ranks conversations for a query.
-// "best" has one row per matching conversation: cid, rank_key (higher is
-// better, an integer so keyset cursors compare exactly) and mid, the best
-// scoring matching message if a message matched. Subject hits weigh
-// double. Excluded words leave out whole conversations.
-func (s *Store) searchCTE(q search.Query, arg func(any) string) string {
-	excluded, hasExcluded := q.Excluded()
+// How a keyword search runs. Scoring every match before the filters and
+// the LIMIT cost seconds for a common word at a million conversations (13 s
+// for "order" in 1.7 million messages), so a search first counts its
+// matches, cheaply and only up to a bound, and then either
+//   - collects every matching conversation and filters and sorts those
+//     (few matches: searchCandidates), or
+//   - walks the conversations in the list's order, through the same
+//     indexes as a list without search, reading each one's messages and
+//     testing them in Go (many matches: searchWalk; with that many, a page
+//     fills after a few hundred conversations). Probing the full-text
+//     index per conversation instead took 30-50 µs a message on SQLite.
+//
+// Both are exact: every conversation in all history that matches is found,
+// in the list's order. Excluded words are tested in Go in every mode.
+// Ranking by relevance is the one bounded case: it scores the newest
+// RelevanceWindow matches of each kind (docs/triage.md).
+type searchMode int
+
+const (
+	searchCandidates searchMode = iota
+	searchWalk
+	searchRanked
+)
+
+// SearchTuning bounds the work of a keyword search.
+type SearchTuning struct {
+	// CandidateLimit is how many matching rows a search collects at most;
+	// above it, walking the list is cheaper.
+	CandidateLimit int
+	// RelevanceWindow is how many of the newest matches of each kind
+	// (messages, subjects, contacts) the relevance sort scores.
+	RelevanceWindow int
+}
+
+// DefaultSearchTuning was measured on the 1,000,000-conversation bench
+// dataset (docs/benchmarks.md).
+var DefaultSearchTuning = SearchTuning{CandidateLimit: 20000, RelevanceWindow: 10000}
+
+// planSearch picks how f's search runs.
+func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
+	if f.Search == nil {
+		return nil
+	}
+	if f.Sort == "relevance" {
+		f.searchMode = searchRanked
+		return nil
+	}
+	pos := f.Search.Positive()
+	var p string
+	var sources []string
 	if s.Dialect == Postgres {
-		hits := func(name, tq string) string {
-			return name + ` AS (
-  SELECT m.conversation_id AS cid, ts_rank(m.search, ` + tq + `) AS score, m.id AS mid FROM messages m WHERE m.search @@ ` + tq + `
-  UNION ALL SELECT c.id, 2 * ts_rank(c.search, ` + tq + `), NULL FROM conversations c WHERE c.search @@ ` + tq + `
-  UNION ALL SELECT c.id, ts_rank(ct.search, ` + tq + `), NULL FROM contacts ct JOIN conversations c ON c.contact_id = ct.id WHERE ct.search @@ ` + tq + `
- )`
+		p = pos.TSQuery()
+		tq := "to_tsquery('simple', $1)"
+		sources = []string{
+			"SELECT 1 FROM messages WHERE search @@ " + tq,
+			"SELECT 1 FROM conversations WHERE search @@ " + tq,
+			"SELECT 1 FROM contacts ct JOIN conversations c ON c.contact_id = ct.id WHERE ct.search @@ " + tq,
 		}
-		with := `WITH ` + hits("hits", "to_tsquery('simple', "+arg(q.Positive().TSQuery())+")")
-		exclude := ""
-		if hasExcluded {
-			with += `, ` + hits("excl", "to_tsquery('simple', "+arg(excluded.TSQuery())+")")
-			exclude = ` WHERE cid NOT IN (SELECT cid FROM excl)`
+	} else {
+		p = pos.FTS5()
+		sources = []string{
+			"SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1",
+			"SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH $1",
+			"SELECT 1 FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH $1",
 		}
-		return with + `,
+	}
+	total := 0
+	for _, src := range sources {
+		var n int
+		if err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+src+` LIMIT $2) x`, p, s.Search.CandidateLimit+1-total).Scan(&n); err != nil {
+			return translate(err)
+		}
+		if total += n; total > s.Search.CandidateLimit {
+			f.searchMode = searchWalk
+			return nil
+		}
+	}
+	f.searchMode = searchCandidates
+	return nil
+}
+
+// searchSQL returns what a search adds to the list query: a WITH clause,
+// the FROM clause's start (the candidates drive the join), extra select
+// columns, and conditions on c. A walk adds nothing: its conversations are
+// tested in Go (walkMatches), as are exclusions in every mode.
+func (s *Store) searchSQL(f ConversationFilter, arg func(any) string) (with, from, selectExtra string, where []string) {
+	from = " FROM conversations c"
+	if f.searchMode == searchWalk {
+		return with, from, selectExtra, nil
+	}
+	var p string
+	if pos := f.Search.Positive(); s.Dialect == Postgres {
+		p = "to_tsquery('simple', " + arg(pos.TSQuery()) + ")"
+	} else {
+		p = arg(pos.FTS5())
+	}
+	if f.searchMode == searchRanked {
+		with = s.rankedCTE(p)
+		from = " FROM best b CROSS JOIN conversations c"
+		return with, from, "b.rank_key, b.mid, ", []string{"c.id = b.cid"}
+	}
+	with = `WITH cand AS MATERIALIZED (` + strings.Join(s.hitSources(p), " UNION ") + `) `
+	// CROSS JOIN keeps the candidates as SQLite's outer loop; the sort
+	// index would otherwise be walked end to end.
+	return with, " FROM cand CROSS JOIN conversations c", selectExtra, []string{"c.id = cand.cid"}
+}
+
+// walkChunk is how many conversations a walk reads at a time.
+const walkChunk = 256
+
+// needsWalk reports whether f's search tests conversations in Go: a walk,
+// or any search with excluded words.
+func (f ConversationFilter) needsWalk() bool {
+	if f.Search == nil {
+		return false
+	}
+	_, excluded := f.Search.Excluded()
+	return f.searchMode == searchWalk || excluded
+}
+
+// walkMatches reads the conversations f selects, in its order, a chunk at a
+// time, and returns the ids of the first want of them that match f's search
+// (a message, the subject or the contact) and have no excluded word.
+// Candidate and ranked streams hold only matches already; of those it
+// tests only the exclusions.
+func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int) ([]int64, error) {
+	col := sortColumns[f.Sort]
+	if f.searchMode == searchRanked {
+		col = "b.rank_key"
+	}
+	positive := f.Search.Positive().Matcher()
+	excludedQuery, hasExcluded := f.Search.Excluded()
+	excluded := excludedQuery.Matcher()
+	var out []int64
+	stream := f
+	stream.Limit = walkChunk
+	for len(out) < want {
+		q, args, err := s.listQuery(stream, "c.id, "+col+", c.subject, COALESCE((SELECT search_text FROM contacts WHERE id = c.contact_id), '')", true)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.Reader.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, translate(err)
+		}
+		var ids, keys []int64
+		docs := map[int64][]string{}
+		for rows.Next() {
+			var id, key int64
+			var subject, contact string
+			if err := rows.Scan(&id, &key, &subject, &contact); err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			ids, keys = append(ids, id), append(keys, key)
+			docs[id] = []string{subject, contact}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate(err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		if err := s.messageBodies(ctx, ids, func(id int64, body string) { docs[id] = append(docs[id], body) }); err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if f.searchMode == searchWalk && !slices.ContainsFunc(docs[id], positive.Match) {
+				continue
+			}
+			if hasExcluded && slices.ContainsFunc(docs[id], excluded.Match) {
+				continue
+			}
+			if out = append(out, id); len(out) == want {
+				break
+			}
+		}
+		if len(ids) < walkChunk {
+			break
+		}
+		stream.After = &Cursor{Sort: f.Sort, Value: keys[len(keys)-1], ID: ids[len(ids)-1]}
+	}
+	return out, nil
+}
+
+// messageBodies calls fn with the conversation id and body of every message
+// of the conversations.
+func (s *Store) messageBodies(ctx context.Context, conversations []int64, fn func(id int64, body string)) error {
+	args := make([]any, len(conversations))
+	ph := make([]string, len(conversations))
+	for i, id := range conversations {
+		args[i] = id
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := s.Reader.QueryContext(ctx, `SELECT conversation_id, body FROM messages WHERE conversation_id IN (`+strings.Join(ph, ",")+`)`, args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return translate(err)
+		}
+		fn(id, body)
+	}
+	return translate(rows.Err())
+}
+
+// hitSources select the ids (cid) of conversations whose messages, subject
+// or contact match p.
+func (s *Store) hitSources(p string) []string {
+	if s.Dialect == Postgres {
+		return []string{
+			`SELECT m.conversation_id AS cid FROM messages m WHERE m.search @@ ` + p,
+			`SELECT id AS cid FROM conversations WHERE search @@ ` + p,
+			`SELECT c2.id AS cid FROM contacts ct2 JOIN conversations c2 ON c2.contact_id = ct2.id WHERE ct2.search @@ ` + p,
+		}
+	}
+	return []string{
+		`SELECT m.conversation_id AS cid FROM messages_fts CROSS JOIN messages m WHERE m.id = messages_fts.rowid AND messages_fts MATCH ` + p,
+		`SELECT rowid AS cid FROM conversations_fts WHERE conversations_fts MATCH ` + p,
+		`SELECT c2.id AS cid FROM contacts_fts CROSS JOIN conversations c2 WHERE c2.contact_id = contacts_fts.rowid AND contacts_fts MATCH ` + p,
+	}
+}
+
+// rankedCTE scores the newest RelevanceWindow matches of each kind and
+// gives "best": one row per conversation with cid, rank_key (higher is
+// better, an integer so keyset cursors compare exactly) and mid, its best
+// scoring message if a message matched. Subject hits weigh double.
+func (s *Store) rankedCTE(p string) string {
+	w := fmt.Sprint(s.Search.RelevanceWindow)
+	if s.Dialect == Postgres {
+		return `WITH hits AS (
+  SELECT * FROM (SELECT m.conversation_id AS cid, ts_rank(m.search, ` + p + `) AS score, m.id AS mid FROM messages m WHERE m.search @@ ` + p + ` ORDER BY m.id DESC LIMIT ` + w + `) h1
+  UNION ALL SELECT * FROM (SELECT c2.id, 2 * ts_rank(c2.search, ` + p + `), CAST(NULL AS BIGINT) FROM conversations c2 WHERE c2.search @@ ` + p + ` ORDER BY c2.id DESC LIMIT ` + w + `) h2
+  UNION ALL SELECT * FROM (SELECT c2.id, ts_rank(ct2.search, ` + p + `), CAST(NULL AS BIGINT) FROM contacts ct2 JOIN conversations c2 ON c2.contact_id = ct2.id WHERE ct2.search @@ ` + p + ` ORDER BY c2.id DESC LIMIT ` + w + `) h3
+ ),
  msg AS (SELECT DISTINCT ON (cid) cid, mid FROM hits WHERE mid IS NOT NULL ORDER BY cid, score DESC, mid DESC),
- best AS (SELECT h.cid, CAST(MAX(h.score) * 1000000 AS BIGINT) AS rank_key, MAX(msg.mid) AS mid
-  FROM hits h LEFT JOIN msg ON msg.cid = h.cid` + strings.Replace(exclude, "cid", "h.cid", 1) + ` GROUP BY h.cid) `
-	}
-	hits := func(name, p string) string {
-		return name + ` AS (
-  SELECT m.conversation_id AS cid, -bm25(messages_fts) AS score, m.id AS mid FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ` + p + `
-  UNION ALL SELECT conversations_fts.rowid, -2 * bm25(conversations_fts), NULL FROM conversations_fts WHERE conversations_fts MATCH ` + p + `
-  UNION ALL SELECT c.id, -bm25(contacts_fts), NULL FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH ` + p + `
- )`
-	}
-	with := `WITH ` + hits("hits", arg(q.Positive().FTS5()))
-	exclude := ""
-	if hasExcluded {
-		with += `, ` + hits("excl", arg(excluded.FTS5()))
-		exclude = ` WHERE h.cid NOT IN (SELECT cid FROM excl)`
+ best AS MATERIALIZED (SELECT h.cid, CAST(MAX(h.score) * 1000000 AS BIGINT) AS rank_key, MAX(msg.mid) AS mid
+  FROM hits h LEFT JOIN msg ON msg.cid = h.cid GROUP BY h.cid) `
 	}
 	// SQLite takes a bare column of a MAX() aggregate from the row that
 	// has the maximum, so msg.mid is the best scoring message.
-	return with + `,
+	return `WITH hits AS (
+  SELECT m.conversation_id AS cid, f.score, m.id AS mid FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts WHERE messages_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
+   CROSS JOIN messages m WHERE m.id = f.rowid
+  UNION ALL SELECT * FROM (SELECT rowid, -2 * bm25(conversations_fts), NULL FROM conversations_fts WHERE conversations_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `)
+  UNION ALL SELECT c2.id, f.score, NULL FROM (SELECT rowid, -bm25(contacts_fts) AS score FROM contacts_fts WHERE contacts_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
+   CROSS JOIN conversations c2 WHERE c2.contact_id = f.rowid
+ ),
  msg AS (SELECT cid, mid, MAX(score) AS score FROM hits WHERE mid IS NOT NULL GROUP BY cid),
- best AS (SELECT h.cid, CAST(MAX(h.score) * 1000000 AS INTEGER) AS rank_key, MAX(msg.mid) AS mid
-  FROM hits h LEFT JOIN msg ON msg.cid = h.cid` + exclude + ` GROUP BY h.cid) `
+ best AS MATERIALIZED (SELECT h.cid, CAST(MAX(h.score) * 1000000 AS INTEGER) AS rank_key, MAX(msg.mid) AS mid
+  FROM hits h LEFT JOIN msg ON msg.cid = h.cid GROUP BY h.cid) `
+}
+
+// newestMatches finds, for conversations found without ranking, the newest
+// message of each that matches (for its snippet).
+func (s *Store) newestMatches(ctx context.Context, q search.Query, cs []model.Conversation) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	args := []any{}
+	ph := make([]string, len(cs))
+	for i, c := range cs {
+		args = append(args, c.ID)
+		ph[i] = fmt.Sprintf("$%d", i+2)
+	}
+	var query string
+	if s.Dialect == Postgres {
+		query = `SELECT m.conversation_id, MAX(m.id) FROM messages m WHERE m.conversation_id IN (` + strings.Join(ph, ",") + `)
+ AND m.search @@ to_tsquery('simple', $1) GROUP BY m.conversation_id`
+		args = append([]any{q.Positive().TSQuery()}, args...)
+	} else {
+		query = `SELECT m.conversation_id, MAX(m.id) FROM messages m CROSS JOIN messages_fts WHERE m.conversation_id IN (` + strings.Join(ph, ",") + `)
+ AND messages_fts.rowid = m.id AND messages_fts MATCH $1 GROUP BY m.conversation_id`
+		args = append([]any{q.Positive().FTS5()}, args...)
+	}
+	rows, err := s.Reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	newest := map[int64]int64{}
+	for rows.Next() {
+		var cid, mid int64
+		if err := rows.Scan(&cid, &mid); err != nil {
+			return translate(err)
+		}
+		newest[cid] = mid
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	for i := range cs {
+		m := &model.Match{}
+		if mid, ok := newest[cs[i].ID]; ok {
+			m.MessageID = &mid
+		}
+		cs[i].Match = m
+	}
+	return nil
 }
 
 // attachSnippets gives each matched conversation a highlighted excerpt of

@@ -51,6 +51,9 @@ type Store struct {
 	URL string
 	// prepared holds the hot statements once Migrate has prepared them.
 	prepared atomic.Pointer[preparedSet]
+	// Search tunes how keyword searches run (search.go); tests lower the
+	// bounds to take each path on a small database.
+	Search SearchTuning
 }
 
 // Open connects to the database named by databaseURL, or to the SQLite file
@@ -103,7 +106,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	reader.SetMaxIdleConns(n)
 	reader.SetConnMaxIdleTime(0)
 	reader.SetConnMaxLifetime(0)
-	return &Store{Dialect: SQLite, Writer: writer, Reader: reader}, nil
+	return &Store{Dialect: SQLite, Writer: writer, Reader: reader, Search: DefaultSearchTuning}, nil
 }
 
 func openPostgres(ctx context.Context, databaseURL string) (*Store, error) {
@@ -118,7 +121,7 @@ func openPostgres(ctx context.Context, databaseURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{Dialect: Postgres, Writer: db, Reader: db, URL: databaseURL}, nil
+	return &Store{Dialect: Postgres, Writer: db, Reader: db, URL: databaseURL, Search: DefaultSearchTuning}, nil
 }
 
 // Close closes the pools.

@@ -108,10 +108,14 @@ func (s *Store) IsTeamMember(ctx context.Context, teamID, userID int64) (bool, e
 func (s *Store) CountConversations(ctx context.Context, f ConversationFilter, limit int) (int, bool, error) {
 	f.Limit = limit + 1
 	f.After = nil
-	if err := s.resolveTags(ctx, &f); err != nil {
+	if err := s.prepareFilter(ctx, &f); err != nil {
 		return 0, false, err
 	}
-	q, args, err := s.listQuery(f, "1")
+	if f.needsWalk() {
+		ids, err := s.walkMatches(ctx, f, limit+1)
+		return min(len(ids), limit), len(ids) > limit, err
+	}
+	q, args, err := s.listQuery(f, "1", false)
 	if err != nil {
 		return 0, false, err
 	}
