@@ -362,9 +362,8 @@ func (s *Service) ParseFilter(ctx context.Context, actor model.Actor, q map[stri
 
 	switch name, desc, ok := parseSort(sortName); {
 	case sortName == "":
-		if f.Search != nil {
-			f.Sort, f.Desc = "relevance", true
-		}
+		// Newest first, also when searching: exact over all history at
+		// any size, where relevance scores only the newest matches.
 	case sortName == "sla_due" || sortName == "-sla_due":
 		p.bad("sort", "sla_due needs SLA policies, which are not available yet")
 	case !ok:

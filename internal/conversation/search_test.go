@@ -137,7 +137,10 @@ func TestRelevanceWindow(t *testing.T) {
 func TestSearchSnippetsAndRanking(t *testing.T) {
 	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
 		d := newSearchData(t, e)
-		got := d.find(t, d.admin, "q=invoice")
+		got := d.find(t, d.admin, "q=invoice&sort=relevance")
+		if len(got) != 3 || got[0].Match.Rank <= 0 {
+			t.Fatalf("ranked search: %+v", got)
+		}
 		for i := 1; i < len(got); i++ {
 			if got[i-1].Match.Rank < got[i].Match.Rank {
 				t.Fatalf("results are not in relevance order: %d before %d", got[i-1].Match.Rank, got[i].Match.Rank)
@@ -160,7 +163,7 @@ func TestSearchSnippetsAndRanking(t *testing.T) {
 		}
 		// Walking the relevance order a page at a time gives each result once.
 		var seen []int64
-		q := url.Values{"q": {"invoice"}, "limit": {"1"}}
+		q := url.Values{"q": {"invoice"}, "sort": {"relevance"}, "limit": {"1"}}
 		for range 10 {
 			f, err := e.Conversations.ParseFilter(ctx, d.admin, q)
 			testutil.NoErr(t, err)

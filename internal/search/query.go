@@ -262,3 +262,87 @@ func (t Term) in(words []string) bool {
 	}
 	return false
 }
+
+// span is a word of a text: its lower-cased form and where it stands.
+type span struct {
+	word       string
+	start, end int
+}
+
+// spans splits text into words as words does, keeping their offsets.
+func spans(text string) []span {
+	var out []span
+	start := -1
+	for i, r := range text {
+		inWord := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case inWord && start < 0:
+			start = i
+		case !inWord && start >= 0:
+			out = append(out, span{strings.ToLower(text[start:i]), start, i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, span{strings.ToLower(text[start:]), start, len(text)})
+	}
+	return out
+}
+
+// Snippet returns an excerpt of text of about maxWords words around the
+// first match, with open and close around each matching word, and
+// whether text matches at all. Elided ends are marked with "…".
+func (m Matcher) Snippet(text, open, close string, maxWords int) (string, bool) {
+	sp := spans(text)
+	words := make([]string, len(sp))
+	for i, s := range sp {
+		words[i] = s.word
+	}
+	// marked[i] is set for each word that is part of a matching term.
+	marked := make([]bool, len(sp))
+	first := -1
+	for _, clause := range m.q.All {
+		for _, t := range clause {
+			n := len(t.Words)
+			for i := 0; i+n <= len(words); i++ {
+				if t.in(words[i : i+n]) {
+					for j := i; j < i+n; j++ {
+						marked[j] = true
+					}
+					if first < 0 || i < first {
+						first = i
+					}
+				}
+			}
+		}
+	}
+	if first < 0 || !m.Match(text) {
+		return "", false
+	}
+	from := max(0, first-maxWords/3)
+	to := min(len(sp), from+maxWords)
+	from = max(0, min(from, to-maxWords))
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("…")
+	}
+	pos := 0
+	if from > 0 {
+		pos = sp[from].start
+	}
+	for i := from; i < to; i++ {
+		b.WriteString(text[pos:sp[i].start])
+		if marked[i] {
+			b.WriteString(open + text[sp[i].start:sp[i].end] + close)
+		} else {
+			b.WriteString(text[sp[i].start:sp[i].end])
+		}
+		pos = sp[i].end
+	}
+	if to < len(sp) {
+		b.WriteString("…")
+	} else {
+		b.WriteString(text[pos:])
+	}
+	return b.String(), true
+}

@@ -77,3 +77,27 @@ func TestMatcher(t *testing.T) {
 		}
 	}
 }
+
+func TestSnippet(t *testing.T) {
+	cases := []struct {
+		query, text, want string
+		ok                bool
+	}{
+		{"invoice", "Hello, my Invoice is wrong.", "Hello, my [Invoice] is wrong.", true},
+		{`"wrong address"`, "the wrong address, not the wrong one", "the [wrong] [address], not the wrong one", true},
+		{"ship*", "shipping and shipped", "[shipping] and [shipped]", true},
+		{"refund", "nothing here", "", false},
+		{"cancel subscription", "one two three four five six seven eight cancel nine ten subscription eleven twelve",
+			"…six seven eight [cancel] nine ten [subscription] eleven twelve", true},
+	}
+	for _, c := range cases {
+		q, err := Parse(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := q.Positive().Matcher().Snippet(c.text, "[", "]", 9)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%q in %q: %q %v, want %q %v", c.query, c.text, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -416,12 +416,7 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 		return nil, err
 	}
 	if f.Search != nil {
-		if f.searchMode != searchRanked {
-			if err := s.newestMatches(ctx, *f.Search, out); err != nil {
-				return nil, err
-			}
-		}
-		if err := s.attachSnippets(ctx, *f.Search, out); err != nil {
+		if err := s.attachMatches(ctx, *f.Search, out, f.searchMode == searchRanked); err != nil {
 			return nil, err
 		}
 	}

@@ -182,7 +182,7 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 		if len(ids) == 0 {
 			break
 		}
-		if err := s.messageBodies(ctx, ids, func(id int64, body string) { docs[id] = append(docs[id], body) }); err != nil {
+		if err := s.messageBodies(ctx, ids, func(id, _ int64, body string) { docs[id] = append(docs[id], body) }); err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
@@ -204,27 +204,27 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 	return out, nil
 }
 
-// messageBodies calls fn with the conversation id and body of every message
-// of the conversations.
-func (s *Store) messageBodies(ctx context.Context, conversations []int64, fn func(id int64, body string)) error {
+// messageBodies calls fn with the conversation id, message id and body of
+// every message of the conversations, newest first.
+func (s *Store) messageBodies(ctx context.Context, conversations []int64, fn func(conversationID, messageID int64, body string)) error {
 	args := make([]any, len(conversations))
 	ph := make([]string, len(conversations))
 	for i, id := range conversations {
 		args[i] = id
 		ph[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err := s.Reader.QueryContext(ctx, `SELECT conversation_id, body FROM messages WHERE conversation_id IN (`+strings.Join(ph, ",")+`)`, args...)
+	rows, err := s.Reader.QueryContext(ctx, `SELECT conversation_id, id, body FROM messages WHERE conversation_id IN (`+strings.Join(ph, ",")+`) ORDER BY id DESC`, args...)
 	if err != nil {
 		return translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
+		var cid, mid int64
 		var body string
-		if err := rows.Scan(&id, &body); err != nil {
+		if err := rows.Scan(&cid, &mid, &body); err != nil {
 			return translate(err)
 		}
-		fn(id, body)
+		fn(cid, mid, body)
 	}
 	return translate(rows.Err())
 }
@@ -276,115 +276,61 @@ func (s *Store) rankedCTE(p string) string {
   FROM hits h LEFT JOIN msg ON msg.cid = h.cid GROUP BY h.cid) `
 }
 
-// newestMatches finds, for conversations found without ranking, the newest
-// message of each that matches (for its snippet).
-func (s *Store) newestMatches(ctx context.Context, q search.Query, cs []model.Conversation) error {
+// attachMatches gives each found conversation its match: the matching
+// message (the best scoring one when ranked, else the newest) and a
+// highlighted excerpt of it, or of the subject or contact when only those
+// match. Excerpts are cut in Go from the few conversations of a page, so
+// both databases show the same ones.
+func (s *Store) attachMatches(ctx context.Context, q search.Query, cs []model.Conversation, ranked bool) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	args := []any{}
-	ph := make([]string, len(cs))
+	ids := make([]int64, len(cs))
 	for i, c := range cs {
-		args = append(args, c.ID)
-		ph[i] = fmt.Sprintf("$%d", i+2)
+		ids[i] = c.ID
 	}
-	var query string
-	if s.Dialect == Postgres {
-		query = `SELECT m.conversation_id, MAX(m.id) FROM messages m WHERE m.conversation_id IN (` + strings.Join(ph, ",") + `)
- AND m.search @@ to_tsquery('simple', $1) GROUP BY m.conversation_id`
-		args = append([]any{q.Positive().TSQuery()}, args...)
-	} else {
-		query = `SELECT m.conversation_id, MAX(m.id) FROM messages m CROSS JOIN messages_fts WHERE m.conversation_id IN (` + strings.Join(ph, ",") + `)
- AND messages_fts.rowid = m.id AND messages_fts MATCH $1 GROUP BY m.conversation_id`
-		args = append([]any{q.Positive().FTS5()}, args...)
+	type message struct {
+		id   int64
+		body string
 	}
-	rows, err := s.Reader.QueryContext(ctx, query, args...)
-	if err != nil {
-		return translate(err)
+	messages := map[int64][]message{}
+	if err := s.messageBodies(ctx, ids, func(cid, mid int64, body string) {
+		messages[cid] = append(messages[cid], message{mid, body})
+	}); err != nil {
+		return err
 	}
-	defer rows.Close()
-	newest := map[int64]int64{}
-	for rows.Next() {
-		var cid, mid int64
-		if err := rows.Scan(&cid, &mid); err != nil {
-			return translate(err)
-		}
-		newest[cid] = mid
-	}
-	if err := rows.Err(); err != nil {
-		return translate(err)
-	}
+	m := q.Positive().Matcher()
 	for i := range cs {
-		m := &model.Match{}
-		if mid, ok := newest[cs[i].ID]; ok {
-			m.MessageID = &mid
+		c := &cs[i]
+		if c.Match == nil || !ranked {
+			c.Match = &model.Match{}
 		}
-		cs[i].Match = m
+		snippet := ""
+		for _, msg := range messages[c.ID] {
+			if c.Match.MessageID != nil && *c.Match.MessageID != msg.id {
+				continue
+			}
+			if text, ok := m.Snippet(msg.body, markOpen, markClose, snippetWords); ok {
+				c.Match.MessageID = &msg.id
+				snippet = text
+				break
+			}
+		}
+		if snippet == "" {
+			c.Match.MessageID = nil
+			if text, ok := m.Snippet(c.Subject, markOpen, markClose, snippetWords); ok {
+				snippet = text
+			} else {
+				snippet = c.Preview
+			}
+		}
+		c.Match.Snippet = highlight(snippet)
 	}
 	return nil
 }
 
-// attachSnippets gives each matched conversation a highlighted excerpt of
-// its best matching message (or of its preview when the subject or the
-// contact matched).
-func (s *Store) attachSnippets(ctx context.Context, q search.Query, cs []model.Conversation) error {
-	var ids []int64
-	for _, c := range cs {
-		if c.Match != nil && c.Match.MessageID != nil {
-			ids = append(ids, *c.Match.MessageID)
-		}
-	}
-	snippets := map[int64]string{}
-	if len(ids) > 0 {
-		args := []any{}
-		ph := make([]string, len(ids))
-		for i, id := range ids {
-			args = append(args, id)
-			ph[i] = fmt.Sprintf("$%d", i+2)
-		}
-		var query string
-		if s.Dialect == Postgres {
-			query = `SELECT id, ts_headline('simple', body, to_tsquery('simple', $1), 'StartSel=` + markOpen + `, StopSel=` + markClose +
-				`, MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') FROM messages WHERE id IN (` + strings.Join(ph, ",") + `)`
-			args = append([]any{q.TSQuery()}, args...)
-		} else {
-			query = `SELECT rowid, snippet(messages_fts, 0, '` + markOpen + `', '` + markClose + `', '…', 16) FROM messages_fts
- WHERE messages_fts MATCH $1 AND rowid IN (` + strings.Join(ph, ",") + `)`
-			args = append([]any{q.FTS5()}, args...)
-		}
-		rows, err := s.Reader.QueryContext(ctx, query, args...)
-		if err != nil {
-			return translate(err)
-		}
-		for rows.Next() {
-			var id int64
-			var snip string
-			if err := rows.Scan(&id, &snip); err != nil {
-				rows.Close()
-				return translate(err)
-			}
-			snippets[id] = snip
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return translate(err)
-		}
-	}
-	for i := range cs {
-		m := cs[i].Match
-		if m == nil {
-			continue
-		}
-		text := cs[i].Preview
-		if m.MessageID != nil {
-			if snip, ok := snippets[*m.MessageID]; ok {
-				text = snip
-			}
-		}
-		m.Snippet = highlight(text)
-	}
-	return nil
-}
+// snippetWords is about how many words an excerpt shows.
+const snippetWords = 24
 
 // highlight escapes text for HTML and turns the markers into <mark>.
 func highlight(text string) string {
