@@ -79,7 +79,7 @@ func (s *Service) Merge(ctx context.Context, actor model.Actor, id, otherID int6
 		if err := tx.SaveContact(ctx, keep); err != nil {
 			return err
 		}
-		if err := tx.SetContactMergedInto(ctx, otherID, &id, now); err != nil {
+		if err := tx.SetContactMergedInto(ctx, otherID, &id); err != nil {
 			return err
 		}
 		var actorID *int64
@@ -163,7 +163,7 @@ func (s *Service) Unmerge(ctx context.Context, actor model.Actor, id int64) (mod
 		if err := tx.SaveContact(ctx, keep); err != nil {
 			return err
 		}
-		if err := tx.SetContactMergedInto(ctx, id, nil, now); err != nil {
+		if err := tx.SetContactMergedInto(ctx, id, nil); err != nil {
 			return err
 		}
 		if err := tx.MarkContactMergeUndone(ctx, m.ID, now); err != nil {

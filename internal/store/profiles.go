@@ -252,8 +252,10 @@ func (t *Tx) MoveContactRows(ctx context.Context, table string, ids []int64, fro
 }
 
 // SetContactMergedInto marks a contact merged into another, or not (nil).
-func (t *Tx) SetContactMergedInto(ctx context.Context, id int64, into *int64, now time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE contacts SET merged_into_id = $2, updated_at = $3 WHERE id = $1`, id, nullInt(into), Millis(now))
+// It leaves the rest of the row, updated_at included, exactly as it was, so
+// an unmerge gives the contact back unchanged.
+func (t *Tx) SetContactMergedInto(ctx context.Context, id int64, into *int64) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE contacts SET merged_into_id = $2 WHERE id = $1`, id, nullInt(into))
 	return translate(err)
 }
 
