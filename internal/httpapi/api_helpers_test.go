@@ -35,6 +35,9 @@ type fixture struct {
 	// spare conversations of inbox A for merge and split.
 	mergeable, splittable, splitMsg int64
 	view                            int64 // the admin's private view
+	// attrDef is a choice attribute "tier" (gold, silver); aliceIdentity is
+	// Alice's one identity.
+	attrDef, aliceIdentity int64
 	aliceEmail                      string
 	userSeq, convSeq                int
 }
@@ -81,6 +84,12 @@ func (f *fixture) addSpares(t *testing.T) {
 	var m struct{ ID int64 }
 	f.call(t, f.adminTok, "POST", convPath(f.splittable)+"/messages", map[string]any{"body": "Second question", "direction": "incoming"}, http.StatusCreated).Decode(t, &m)
 	f.splitMsg = m.ID
+	var d struct{ ID int64 }
+	f.call(t, f.adminTok, "POST", api+"/contact-attributes", map[string]any{"key": "tier", "label": "Tier", "type": "choice", "choices": []string{"gold", "silver"}}, http.StatusCreated).Decode(t, &d)
+	f.attrDef = d.ID
+	var ids struct{ Items []struct{ ID int64 } }
+	f.call(t, f.adminTok, "GET", fmt.Sprintf(api+"/contacts/%d/identities", f.alice), nil, http.StatusOK).Decode(t, &ids)
+	f.aliceIdentity = ids.Items[0].ID
 }
 
 // conv is a conversation as the API shows it (model.Conversation cannot
