@@ -38,8 +38,8 @@ type fixture struct {
 	// attrDef is a choice attribute "tier" (gold, silver); aliceIdentity is
 	// Alice's one identity.
 	attrDef, aliceIdentity int64
-	aliceEmail                      string
-	userSeq, convSeq                int
+	aliceEmail             string
+	userSeq, convSeq       int
 }
 
 func newFixture(t *testing.T, e *testutil.Env) *fixture {
