@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -336,50 +338,62 @@ type Duplicate struct {
 }
 
 // DuplicateContacts finds contacts (not merged away) with an email or
-// phone whose MatchKey equals one of contactID's.
+// phone whose MatchKey equals one of contactID's. It looks each of the
+// contact's keys up on its own, so every lookup is one index probe.
 func (s *Store) DuplicateContacts(ctx context.Context, contactID int64, limit int) ([]Duplicate, error) {
-	rows, err := s.Reader.QueryContext(ctx, `SELECT theirs.contact_id, theirs.id, theirs.kind, theirs.value
- FROM contact_identities mine
- JOIN contact_identities theirs ON theirs.kind = mine.kind AND theirs.match_key = mine.match_key AND theirs.contact_id <> mine.contact_id
- JOIN contacts c ON c.id = theirs.contact_id
- WHERE mine.contact_id = $1 AND mine.kind IN ('email', 'phone') AND mine.match_key <> '' AND c.merged_into_id IS NULL
- ORDER BY theirs.contact_id, theirs.id`, contactID)
+	rows, err := s.Reader.QueryContext(ctx, `SELECT kind, match_key FROM contact_identities
+ WHERE contact_id = $1 AND kind IN ('email', 'phone') AND match_key <> '' ORDER BY id`, contactID)
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer rows.Close()
-	var out []Duplicate
-	index := map[int64]int{}
+	var keys [][2]string
 	for rows.Next() {
-		var cid int64
-		var ident model.Identity
-		if err := rows.Scan(&cid, &ident.ID, &ident.Kind, &ident.Value); err != nil {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			rows.Close()
 			return nil, translate(err)
 		}
-		i, ok := index[cid]
-		if !ok {
-			if len(out) == limit {
-				continue
-			}
-			i = len(out)
-			index[cid] = i
-			out = append(out, Duplicate{Contact: model.Contact{ID: cid}})
-		}
-		out[i].Matches = append(out[i].Matches, ident)
+		keys = append(keys, k)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, translate(err)
 	}
-	rows.Close()
-	for i := range out {
-		c, err := s.ContactByID(ctx, out[i].Contact.ID)
+	matches := map[int64][]model.Identity{}
+	for _, k := range keys {
+		rows, err := s.Reader.QueryContext(ctx, `SELECT i.contact_id, i.id, i.kind, i.value FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+ WHERE i.kind = $1 AND i.match_key = $2 AND i.contact_id <> $3 AND c.merged_into_id IS NULL ORDER BY i.contact_id LIMIT $4`, k[0], k[1], contactID, limit)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for rows.Next() {
+			var cid int64
+			var ident model.Identity
+			if err := rows.Scan(&cid, &ident.ID, &ident.Kind, &ident.Value); err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			matches[cid] = append(matches[cid], ident)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate(err)
+		}
+	}
+	ids := make([]int64, 0, len(matches))
+	for id := range matches {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := []Duplicate{}
+	for _, id := range ids[:min(len(ids), limit)] {
+		c, err := s.ContactByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		out[i].Contact = c
-	}
-	if out == nil {
-		out = []Duplicate{}
+		m := matches[id]
+		slices.SortFunc(m, func(a, b model.Identity) int { return cmp.Compare(a.ID, b.ID) })
+		out = append(out, Duplicate{Contact: c, Matches: m})
 	}
 	return out, nil
 }

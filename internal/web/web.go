@@ -90,7 +90,9 @@ func New(d Deps) (*App, error) {
 		"snippet":    func(s string) template.HTML { return template.HTML(s) },
 		"query":      queryString,
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
-		"entry":      func(e model.TimelineEntry, inboxes map[int64]string) journeyEntry { return journeyEntry{E: e, Inboxes: inboxes} },
+		"entry": func(e model.TimelineEntry, inboxes map[int64]string) journeyEntry {
+			return journeyEntry{E: e, Inboxes: inboxes}
+		},
 	}
 	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
