@@ -414,3 +414,18 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
+
+// TestNewConversationForAMergedAwayContact: naming a merged-away contact by
+// id starts the conversation on the contact it was merged into.
+func TestNewConversationForAMergedAwayContact(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		f := newFixture(t, e)
+		f.call(t, f.aTok, "POST", contactPath(f.alice)+"/merge", map[string]any{"other_id": f.bob}, http.StatusOK)
+		var c conv
+		f.call(t, f.adminTok, "POST", api+"/conversations", map[string]any{"inbox_id": f.inboxB, "contact": map[string]any{"id": f.bob},
+			"subject": "Again", "message": map[string]any{"body": "Hi", "direction": "incoming"}}, http.StatusCreated).Decode(t, &c)
+		if c.Contact.ID != f.alice {
+			t.Errorf("conversation for merged-away contact %d landed on %d, want %d", f.bob, c.Contact.ID, f.alice)
+		}
+	})
+}
