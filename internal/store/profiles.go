@@ -204,28 +204,22 @@ func (t *Tx) DeleteAttributeDef(ctx context.Context, id int64) error {
 }
 
 // ContactRowIDs lists the ids of a contact's rows in one of the tables a
-// merge moves: contact_identities, conversations (not merged-away ones,
-// which follow their target) or contact_notes.
+// merge moves: contact_identities, conversations or contact_notes.
 func (t *Tx) ContactRowIDs(ctx context.Context, table string, contactID int64) ([]int64, error) {
-	q, ok := movable[table]
-	if !ok {
+	if !movable[table] {
 		return nil, fmt.Errorf("store: %s is not a table merges move", table)
 	}
-	return scanIDs(t.tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE contact_id = $1`+q.extra+` ORDER BY id`, contactID))
+	return scanIDs(t.tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE contact_id = $1 ORDER BY id`, contactID))
 }
 
-type movableTable struct{ extra string }
-
-var movable = map[string]movableTable{
-	"contact_identities": {},
-	"conversations":      {extra: " AND merged_into_id IS NULL"},
-	"contact_notes":      {},
-}
+// movable names the tables whose rows a contact merge moves; the names are
+// put into SQL, so only these are accepted.
+var movable = map[string]bool{"contact_identities": true, "conversations": true, "contact_notes": true}
 
 // MoveContactRows gives the rows ids of table to contact to, where they
 // still belong to from. It returns the ids it moved.
 func (t *Tx) MoveContactRows(ctx context.Context, table string, ids []int64, from, to int64) ([]int64, error) {
-	if _, ok := movable[table]; !ok {
+	if !movable[table] {
 		return nil, fmt.Errorf("store: %s is not a table merges move", table)
 	}
 	moved := []int64{}
