@@ -75,7 +75,7 @@ func profilesSuite(ctx context.Context, so suiteOptions, e *suiteEnv) error {
 	if err != nil {
 		return fmt.Errorf("timeline walk: %w", err)
 	}
-	report(fmt.Sprintf("walk a busiest contact's whole timeline (%.1f pages)", float64(pages)/float64(5+so.reqs/10)), s, mark.since(), "", false)
+	report(fmt.Sprintf("walk a busiest contact's whole timeline (%.1f pages on average)", float64(pages)/float64(5+so.reqs/10)), s, mark.since(), "", false)
 
 	// The web app's profile page: profile, attributes, notes, timeline,
 	// duplicate suggestions and merges, rendered.
