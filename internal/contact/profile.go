@@ -166,10 +166,7 @@ func checkValue(d model.AttributeDef, v any) string {
 
 // setAttributes sets the patch's keys over old; a null value removes a key.
 func setAttributes(old json.RawMessage, patch map[string]any) json.RawMessage {
-	m := map[string]any{}
-	d := json.NewDecoder(strings.NewReader(string(old)))
-	d.UseNumber()
-	_ = d.Decode(&m)
+	m := decodeObject(old)
 	for k, v := range patch {
 		if v == nil {
 			delete(m, k)

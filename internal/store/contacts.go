@@ -204,8 +204,3 @@ func (t *Tx) AddIdentity(ctx context.Context, contactID int64, ident model.Ident
 	}
 	return t.refreshContactSearch(ctx, contactID)
 }
-
-// ConversationIDsOfContact lists a contact's conversation ids, newest first.
-func (t *Tx) ConversationIDsOfContact(ctx context.Context, contactID int64) ([]int64, error) {
-	return scanIDs(t.tx.QueryContext(ctx, `SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id DESC`, contactID))
-}
