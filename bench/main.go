@@ -9,6 +9,7 @@
 //	go run ./bench -db sqlite -n 5000
 //	go run ./bench -suite web -data DIR              # issue 3, on a generated dataset
 //	go run ./bench -suite triage -database URL       # issue 4, on a generated dataset
+//	go run ./bench -suite profiles -data DIR         # issue 5 profiles, on a generated dataset
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.

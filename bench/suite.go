@@ -84,7 +84,7 @@ type suiteEnv struct {
 
 func runSuite(o options) int {
 	so := o.suite
-	if so.name != "web" && so.name != "triage" {
+	if so.name != "web" && so.name != "triage" && so.name != "profiles" {
 		fmt.Fprintf(os.Stderr, "bench: -suite %q: want default, web or triage\n", so.name)
 		return 2
 	}
@@ -129,6 +129,8 @@ func runSuite(o options) int {
 	}()
 	if so.name == "web" {
 		err = webSuite(ctx, so, e)
+	} else if so.name == "profiles" {
+		err = profilesSuite(ctx, so, e)
 	} else {
 		err = triageSuite(ctx, so, e)
 	}

@@ -21,6 +21,8 @@ type Service struct {
 	now   func() time.Time
 	// committed hears of conversation events this service writes.
 	committed func(eventIDs []int64)
+	// sources make up the journey timeline.
+	sources []TimelineSource
 }
 
 // New returns a contact service; committed, if not nil, is told of the
@@ -29,7 +31,9 @@ func New(st *store.Store, now func() time.Time, committed func([]int64)) *Servic
 	if committed == nil {
 		committed = func([]int64) {}
 	}
-	return &Service{store: st, now: now, committed: committed}
+	s := &Service{store: st, now: now, committed: committed}
+	s.sources = []TimelineSource{conversationSource{st}, noteSource{st}}
+	return s
 }
 
 // Ref names a contact: by id, or by an identity to find or create.
@@ -49,6 +53,7 @@ type CreateRequest struct {
 	Phone      string            `json:"phone"`
 	ExternalID string            `json:"external_id"`
 	Attributes json.RawMessage   `json:"attributes"`
+	ProfileFields
 }
 
 // Patch changes a contact; absent fields stay as they are.
@@ -56,6 +61,7 @@ type Patch struct {
 	Name       *string            `json:"name"`
 	Type       *model.ContactType `json:"type"`
 	Attributes json.RawMessage    `json:"attributes"`
+	ProfileFields
 	// AddIdentities gives the contact more addresses or numbers.
 	AddIdentities []model.Identity `json:"add_identities"`
 }
@@ -117,11 +123,6 @@ func identities(email, phone, external string, fields map[string]string, prefix 
 	return out
 }
 
-func validAttributes(raw json.RawMessage) bool {
-	var m map[string]any
-	return json.Unmarshal(raw, &m) == nil && m != nil
-}
-
 // Create adds a contact with its identities.
 func (s *Service) Create(ctx context.Context, actor model.Actor, req CreateRequest) (model.Contact, error) {
 	fields := map[string]string{}
@@ -134,11 +135,14 @@ func (s *Service) Create(ctx context.Context, actor model.Actor, req CreateReque
 	} else if !req.Type.Valid() {
 		fields["type"] = "must be one of customer, vip, lead, partner"
 	}
-	if len(req.Attributes) == 0 {
-		req.Attributes = json.RawMessage("{}")
-	} else if !validAttributes(req.Attributes) {
-		fields["attributes"] = "must be a JSON object"
+	var attrs map[string]any
+	if len(req.Attributes) > 0 {
+		var ok bool
+		if attrs, ok = parseAttributes(req.Attributes); !ok {
+			fields["attributes"] = "must be a JSON object"
+		}
 	}
+	req.ProfileFields.validate(fields)
 	ids := identities(req.Email, req.Phone, req.ExternalID, fields, "")
 	if req.Name == "" && len(ids) == 0 && len(fields) == 0 {
 		fields["name"] = "a contact needs a name, an email, a phone or an external_id"
@@ -151,8 +155,17 @@ func (s *Service) Create(ctx context.Context, actor model.Actor, req CreateReque
 	}
 	var id int64
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		id, err = tx.CreateContact(ctx, model.Contact{Name: req.Name, Type: req.Type, Attributes: req.Attributes, CreatedAt: s.now()})
+		defs, err := tx.AttributeDefs(ctx)
+		if err != nil {
+			return err
+		}
+		checkAttributes(attrs, defs, fields)
+		if len(fields) > 0 {
+			return apperr.Invalid("the contact is not valid", fields)
+		}
+		c := model.Contact{Name: req.Name, Type: req.Type, Attributes: setAttributes(json.RawMessage("{}"), attrs), CreatedAt: s.now()}
+		req.ProfileFields.apply(&c)
+		id, err = tx.CreateContact(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -216,9 +229,14 @@ func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Pat
 	if p.Type != nil && !p.Type.Valid() {
 		fields["type"] = "must be one of customer, vip, lead, partner"
 	}
-	if len(p.Attributes) > 0 && !validAttributes(p.Attributes) {
-		fields["attributes"] = "must be a JSON object"
+	var attrs map[string]any
+	if len(p.Attributes) > 0 {
+		var ok bool
+		if attrs, ok = parseAttributes(p.Attributes); !ok {
+			fields["attributes"] = "must be a JSON object"
+		}
 	}
+	p.ProfileFields.validate(fields)
 	var add []model.Identity
 	for _, ident := range p.AddIdentities {
 		switch ident.Kind {
@@ -242,14 +260,26 @@ func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Pat
 		} else if err != nil {
 			return err
 		}
+		if err := mergedAway(c); err != nil {
+			return err
+		}
+		defs, err := tx.AttributeDefs(ctx)
+		if err != nil {
+			return err
+		}
+		checkAttributes(attrs, defs, fields)
+		if len(fields) > 0 {
+			return apperr.Invalid("the change is not valid", fields)
+		}
+		p.ProfileFields.apply(&c)
 		if p.Name != nil {
 			c.Name = *p.Name
 		}
 		if p.Type != nil {
 			c.Type = *p.Type
 		}
-		if len(p.Attributes) > 0 {
-			c.Attributes = mergeAttributes(c.Attributes, p.Attributes)
+		if attrs != nil {
+			c.Attributes = setAttributes(c.Attributes, attrs)
 		}
 		c.UpdatedAt = s.now()
 		if err := tx.SaveContact(ctx, c); err != nil {
@@ -272,74 +302,23 @@ func (s *Service) Update(ctx context.Context, actor model.Actor, id int64, p Pat
 	return s.store.ContactByID(ctx, id)
 }
 
-// mergeAttributes sets the patch's keys over the old ones; a null value removes a key.
-func mergeAttributes(old, patch json.RawMessage) json.RawMessage {
-	m := map[string]any{}
-	_ = json.Unmarshal(old, &m)
-	var p map[string]any
-	_ = json.Unmarshal(patch, &p)
-	for k, v := range p {
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-	}
-	b, _ := json.Marshal(m)
-	return b
-}
-
-// Merge moves other's identities and conversations into id and deletes other.
-func (s *Service) Merge(ctx context.Context, actor model.Actor, id, otherID int64) (model.Contact, error) {
-	if otherID == 0 {
-		return model.Contact{}, apperr.Field("other_id", "is required")
-	}
-	if otherID == id {
-		return model.Contact{}, apperr.Field("other_id", "cannot merge a contact into itself")
-	}
-	var events []int64
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		events = events[:0]
-		for _, cid := range []int64{id, otherID} {
-			if _, err := tx.ContactByID(ctx, cid); errors.Is(err, store.ErrNotFound) {
-				return apperr.NotFound("contact")
-			} else if err != nil {
-				return err
-			}
-		}
-		// Each moved conversation records the move in its own timeline.
-		moved, err := tx.ConversationIDsOfContact(ctx, otherID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		for _, convID := range moved {
-			eid, err := tx.CreateEvent(ctx, store.EventInsert{ConversationID: convID, Actor: actor, Action: "contact.changed",
-				Before: map[string]any{"contact_id": otherID}, After: map[string]any{"contact_id": id, "reason": "contacts merged"}, Now: now})
-			if err != nil {
-				return err
-			}
-			events = append(events, eid)
-		}
-		return tx.MergeContacts(ctx, id, otherID, now)
-	})
-	if err != nil {
-		return model.Contact{}, err
-	}
-	s.committed(events)
-	return s.store.ContactByID(ctx, id)
-}
-
 // Resolve finds the contact a Ref names, creating it from its identity when
 // no contact has that identity yet. It runs inside the caller's transaction.
 func Resolve(ctx context.Context, tx *store.Tx, ref Ref, now time.Time) (int64, error) {
 	if ref.ID != 0 {
-		if _, err := tx.ContactByID(ctx, ref.ID); errors.Is(err, store.ErrNotFound) {
+		c, err := tx.ContactByID(ctx, ref.ID)
+		if errors.Is(err, store.ErrNotFound) {
 			return 0, apperr.Field("contact.id", "no such contact")
 		} else if err != nil {
 			return 0, err
 		}
-		return ref.ID, nil
+		// A merged-away contact's conversations now live on its survivor.
+		for hops := 0; c.MergedIntoID != nil && hops < 100; hops++ {
+			if c, err = tx.ContactByID(ctx, *c.MergedIntoID); err != nil {
+				return 0, err
+			}
+		}
+		return c.ID, nil
 	}
 	fields := map[string]string{}
 	ids := identities(ref.Email, ref.Phone, ref.ExternalID, fields, "contact.")

@@ -1,5 +1,10 @@
 package dataset
 
+import (
+	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/store"
+)
+
 // Rows as they are written. A zero id or time, or an empty JSON text,
 // stands for NULL.
 
@@ -88,10 +93,12 @@ func (b *batch) tables() []table {
 				r := &b.contacts[i]
 				v[0], v[1], v[2], v[3], v[4], v[5], v[6] = r.id, r.name, r.typ, r.attributes, r.search, r.created, r.created
 			}},
-		{"contact_identities", []string{"id", "contact_id", "kind", "value"}, len(b.identities),
+		{"contact_identities", []string{"id", "contact_id", "kind", "value", "match_key"}, len(b.identities),
 			func(i int, v []any) {
 				r := &b.identities[i]
 				v[0], v[1], v[2], v[3] = r.id, r.contact, r.kind, r.value
+				// The key duplicate suggestions compare (docs/contacts.md).
+				v[4] = store.MatchKey(model.Identity{Kind: model.IdentityKind(r.kind), Value: r.value})
 			}},
 		{"conversations", []string{"id", "inbox_id", "contact_id", "subject", "status", "priority", "assignee_id", "team_id",
 			"snoozed_until", "previous_conversation_id", "message_count", "preview", "created_at", "updated_at",

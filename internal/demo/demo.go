@@ -247,6 +247,18 @@ func (s *seeder) makeContacts(ctx context.Context) error {
 	}
 	s.rng.Shuffle(len(types), func(i, j int) { types[i], types[j] = types[j], types[i] })
 
+	// The attributes the demo's contacts carry, defined as an admin would.
+	for _, d := range []contact.AttributeDefCreateRequest{
+		{Key: "city", Label: "City", Type: model.AttrText},
+		{Key: "plan", Label: "Plan", Type: model.AttrChoice, Choices: []string{"Free", "Plus"}},
+		{Key: "lifetime_value", Label: "Lifetime value (USD)", Type: model.AttrNumber},
+		{Key: "source", Label: "Lead source", Type: model.AttrChoice, Choices: []string{"pricing page", "trade fair", "referral", "webinar"}},
+		{Key: "terms", Label: "Payment terms", Type: model.AttrText},
+	} {
+		if _, err := s.contacts.CreateAttribute(ctx, s.admin, d); err != nil {
+			return fmt.Errorf("attribute %s: %w", d.Key, err)
+		}
+	}
 	usedName := map[string]bool{}
 	usedCompany := map[string]bool{}
 	span := 85 * 24 * time.Hour // contacts trickle in before the story starts
@@ -269,10 +281,9 @@ func (s *seeder) makeContacts(ctx context.Context) error {
 				p.company = pick(s.rng, partners)
 			}
 			usedCompany[p.company] = true
-			attrs["company"], attrs["terms"] = p.company, "net-30"
+			attrs["terms"] = "net-30"
 		case model.ContactVIP, model.ContactLead:
 			p.company = pick(s.rng, companies)
-			attrs["company"] = p.company
 		}
 		switch typ {
 		case model.ContactCustomer:
@@ -298,7 +309,8 @@ func (s *seeder) makeContacts(ctx context.Context) error {
 		}
 		raw, _ := json.Marshal(attrs)
 		s.clock = s.now.Add(-120*24*time.Hour + 72*time.Hour + time.Duration(i)*step + time.Duration(s.rng.Int64N(int64(step))))
-		c, err := s.contacts.Create(ctx, s.admin, contact.CreateRequest{Name: p.name, Type: typ, Email: p.email, Phone: p.phone, Attributes: raw})
+		c, err := s.contacts.Create(ctx, s.admin, contact.CreateRequest{Name: p.name, Type: typ, Email: p.email, Phone: p.phone, Attributes: raw,
+			ProfileFields: contact.ProfileFields{Company: &p.company}})
 		if err != nil {
 			return fmt.Errorf("contact %s: %w", p.email, err)
 		}

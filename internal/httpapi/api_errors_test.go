@@ -86,6 +86,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 	contact := fmt.Sprintf(api+"/contacts/%d", f.alice)
 	team := fmt.Sprintf(api+"/teams/%d", f.team)
 	inbox := fmt.Sprintf(api+"/inboxes/%d", f.inboxA)
+	attr := fmt.Sprintf(api+"/contact-attributes/%d", f.attrDef)
 	future := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
 	msg := func(body string) map[string]any { return map[string]any{"body": body} }
 	newConv := func(change func(m map[string]any)) map[string]any {
@@ -124,6 +125,10 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", convPath(f.splittable) + "/split", map[string]any{"message_ids": []int64{f.splitMsg}}},
 		{"POST", api + "/views", map[string]any{"name": "V", "filter": map[string]any{"status": []string{"new"}}}},
 		{"PATCH", fmt.Sprintf(api+"/views/%d", f.view), map[string]any{"name": "W"}},
+		{"POST", contact + "/notes", map[string]any{"body": "Prefers email"}},
+		{"POST", contact + "/identities", map[string]any{"kind": "external", "value": "crm-1"}},
+		{"POST", api + "/contact-attributes", map[string]any{"key": "seats", "label": "Seats", "type": "number"}},
+		{"PATCH", attr, map[string]any{"label": "Level"}},
 	}
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 	for _, ep := range bodies {
@@ -175,6 +180,18 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", api + "/conversations/bulk/{x}/undo", nil},
 		{"PATCH", api + "/views/{x}", map[string]any{"name": "N"}},
 		{"DELETE", api + "/views/{x}", nil},
+		{"POST", api + "/contacts/{x}/unmerge", nil},
+		{"GET", api + "/contacts/{x}/merges", nil},
+		{"GET", api + "/contacts/{x}/duplicates", nil},
+		{"GET", api + "/contacts/{x}/timeline", nil},
+		{"GET", api + "/contacts/{x}/notes", nil},
+		{"POST", api + "/contacts/{x}/notes", map[string]any{"body": "N"}},
+		{"GET", api + "/contacts/{x}/identities", nil},
+		{"POST", api + "/contacts/{x}/identities", map[string]any{"kind": "external", "value": "crm-2"}},
+		{"DELETE", api + "/contacts/{x}/identities/" + fmt.Sprint(f.aliceIdentity), nil},
+		{"DELETE", contact + "/identities/{x}", nil},
+		{"PATCH", api + "/contact-attributes/{x}", map[string]any{"label": "L"}},
+		{"DELETE", api + "/contact-attributes/{x}", nil},
 	}
 	for _, ep := range ids {
 		for _, id := range []string{"999999", "abc", "0", "-1", "99999999999999999999"} {
@@ -294,6 +311,50 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "contact conversations bad status", method: "GET", path: contact + "/conversations?status=archived", status: 400, field: "status"},
 		{name: "contact conversations unknown filter", method: "GET", path: contact + "/conversations?bogus=1", status: 400, field: "bogus"},
 		{name: "contact conversations bad cursor", method: "GET", path: contact + "/conversations?cursor=%25", status: 400, field: "cursor"},
+
+		// Customer profiles (contacts.md).
+		{name: "patch contact unknown attribute", method: "PATCH", path: contact, body: map[string]any{"attributes": map[string]any{"nope": "x"}}, status: 400, field: "attributes.nope"},
+		{name: "patch contact attribute wrong type", method: "PATCH", path: contact, body: map[string]any{"attributes": map[string]any{"tier": 3}}, status: 400, field: "attributes.tier"},
+		{name: "patch contact attribute not a choice", method: "PATCH", path: contact, body: map[string]any{"attributes": map[string]any{"tier": "bronze"}}, status: 400, field: "attributes.tier"},
+		{name: "patch contact good and bad attribute", method: "PATCH", path: contact, body: map[string]any{"name": "Renamed", "attributes": map[string]any{"tier": "gold", "nope": 1}}, status: 400, field: "attributes.nope"},
+		{name: "patch contact bad time zone", method: "PATCH", path: contact, body: map[string]any{"time_zone": "Mars/Olympus_Mons"}, status: 400, field: "time_zone"},
+		{name: "patch contact Local time zone", method: "PATCH", path: contact, body: map[string]any{"time_zone": "Local"}, status: 400, field: "time_zone"},
+		{name: "patch contact time zone path", method: "PATCH", path: contact, body: map[string]any{"time_zone": "../../etc/passwd"}, status: 400, field: "time_zone"},
+		{name: "patch contact bad language", method: "PATCH", path: contact, body: map[string]any{"language": "english please"}, status: 400, field: "language"},
+		{name: "patch contact bad lifecycle stage", method: "PATCH", path: contact, body: map[string]any{"lifecycle_stage": "prospect"}, status: 400, field: "lifecycle_stage"},
+		{name: "patch contact bad preferred channel", method: "PATCH", path: contact, body: map[string]any{"preferred_channel": "fax"}, status: 400, field: "preferred_channel"},
+		{name: "patch contact do_not_contact not a boolean", method: "PATCH", path: contact, body: `{"do_not_contact":"yes"}`, status: 400, field: "do_not_contact"},
+		{name: "patch contact company too long", method: "PATCH", path: contact, body: map[string]any{"company": long(201)}, status: 400, field: "company"},
+		{name: "create contact unknown attribute", method: "POST", path: api + "/contacts", body: map[string]any{"name": "C", "attributes": map[string]any{"nope": 1}}, status: 400, field: "attributes.nope"},
+		{name: "create contact bad time zone", method: "POST", path: api + "/contacts", body: map[string]any{"name": "C", "time_zone": "Europe/Atlantis"}, status: 400, field: "time_zone"},
+		{name: "unmerge a contact never merged", method: "POST", path: contact + "/unmerge", status: 409},
+		{name: "note without a body", method: "POST", path: contact + "/notes", body: map[string]any{"body": "  "}, status: 400, field: "body"},
+		{name: "note too long", method: "POST", path: contact + "/notes", body: map[string]any{"body": long(10001)}, status: 400, field: "body"},
+		{name: "notes bad cursor", method: "GET", path: contact + "/notes?cursor=xyz", status: 400, field: "cursor"},
+		{name: "notes unknown parameter", method: "GET", path: contact + "/notes?author=1", status: 400, field: "author"},
+		{name: "identity unknown kind", method: "POST", path: contact + "/identities", body: map[string]any{"kind": "fax", "value": "1"}, status: 400, field: "kind"},
+		{name: "identity bad email", method: "POST", path: contact + "/identities", body: map[string]any{"kind": "email", "value": "nope"}, status: 400, field: "value"},
+		{name: "identity without a value", method: "POST", path: contact + "/identities", body: map[string]any{"kind": "phone"}, status: 400, field: "value"},
+		{name: "identity of another contact", method: "POST", path: contact + "/identities", body: map[string]any{"kind": "email", "value": "bob@example.com"}, status: 409, field: "value"},
+		{name: "remove the last identity", method: "DELETE", path: fmt.Sprintf("%s/identities/%d", contact, f.aliceIdentity), status: 409},
+		{name: "remove another contact's identity", method: "DELETE", path: fmt.Sprintf(api+"/contacts/%d/identities/%d", f.bob, f.aliceIdentity), status: 404},
+		{name: "timeline bad cursor", method: "GET", path: contact + "/timeline?cursor=xyz", status: 400, field: "cursor"},
+		{name: "timeline cursor of another list", method: "GET", path: contact + "/timeline?cursor=" + page.Encode(map[string]int{"id": 4}), status: 400, field: "cursor"},
+		{name: "timeline limit 0", method: "GET", path: contact + "/timeline?limit=0", status: 400, field: "limit"},
+		{name: "timeline unknown parameter", method: "GET", path: contact + "/timeline?kind=call", status: 400, field: "kind"},
+		{name: "attribute bad key", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "Plan!", "label": "Plan", "type": "text"}, status: 400, field: "key"},
+		{name: "attribute bad type", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "label": "Color", "type": "color"}, status: 400, field: "type"},
+		{name: "attribute without label", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "type": "text"}, status: 400, field: "label"},
+		{name: "choice attribute without choices", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "label": "Color", "type": "choice"}, status: 400, field: "choices"},
+		{name: "choice attribute repeating a choice", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "label": "Color", "type": "choice", "choices": []string{"red", "red"}}, status: 400, field: "choices"},
+		{name: "text attribute with choices", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "label": "Color", "type": "text", "choices": []string{"red"}}, status: 400, field: "choices"},
+		{name: "attribute key taken", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "tier", "label": "Tier", "type": "text"}, status: 409, field: "key"},
+		{name: "attribute by an agent", as: "agentA", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "label": "Color", "type": "text"}, status: 403},
+		{name: "attribute patch empty label", method: "PATCH", path: attr, body: map[string]any{"label": ""}, status: 400, field: "label"},
+		{name: "attribute patch no choices", method: "PATCH", path: attr, body: map[string]any{"choices": []string{}}, status: 400, field: "choices"},
+		{name: "attribute patch type", method: "PATCH", path: attr, body: map[string]any{"type": "text"}, status: 400, field: "type"},
+		{name: "attribute delete by an agent", as: "agentA", method: "DELETE", path: attr, status: 403},
+		{name: "attributes unknown parameter", method: "GET", path: api + "/contact-attributes?type=text", status: 400, field: "type"},
 
 		// Tags.
 		{name: "tags unknown filter", method: "GET", path: api + "/tags?q=bill", status: 400, field: "q"},

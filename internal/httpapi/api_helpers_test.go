@@ -35,8 +35,11 @@ type fixture struct {
 	// spare conversations of inbox A for merge and split.
 	mergeable, splittable, splitMsg int64
 	view                            int64 // the admin's private view
-	aliceEmail                      string
-	userSeq, convSeq                int
+	// attrDef is a choice attribute "tier" (gold, silver); aliceIdentity is
+	// Alice's one identity.
+	attrDef, aliceIdentity int64
+	aliceEmail             string
+	userSeq, convSeq       int
 }
 
 func newFixture(t *testing.T, e *testutil.Env) *fixture {
@@ -81,6 +84,12 @@ func (f *fixture) addSpares(t *testing.T) {
 	var m struct{ ID int64 }
 	f.call(t, f.adminTok, "POST", convPath(f.splittable)+"/messages", map[string]any{"body": "Second question", "direction": "incoming"}, http.StatusCreated).Decode(t, &m)
 	f.splitMsg = m.ID
+	var d struct{ ID int64 }
+	f.call(t, f.adminTok, "POST", api+"/contact-attributes", map[string]any{"key": "tier", "label": "Tier", "type": "choice", "choices": []string{"gold", "silver"}}, http.StatusCreated).Decode(t, &d)
+	f.attrDef = d.ID
+	var ids struct{ Items []struct{ ID int64 } }
+	f.call(t, f.adminTok, "GET", fmt.Sprintf(api+"/contacts/%d/identities", f.alice), nil, http.StatusOK).Decode(t, &ids)
+	f.aliceIdentity = ids.Items[0].ID
 }
 
 // conv is a conversation as the API shows it (model.Conversation cannot
@@ -195,7 +204,8 @@ var codeFor = map[int]string{
 // included (jobs are side effects too).
 var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_members", "contacts",
 	"contact_identities", "conversations", "messages", "tags", "conversation_tags", "conversation_events",
-	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes"}
+	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes",
+	"contact_attribute_defs", "contact_notes", "contact_merges"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.

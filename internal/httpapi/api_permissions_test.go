@@ -221,7 +221,7 @@ func permRows(f *fixture) []permRow {
 		}},
 		{name: "GET contact", req: fixed("GET", alice, nil), want: everyone},
 		{name: "PATCH contact", want: everyone, req: func(_ *testing.T, _ *fixture, who role) (string, string, any) {
-			return "PATCH", alice, map[string]any{"attributes": map[string]any{"plan": unique(who)}}
+			return "PATCH", alice, map[string]any{"company": unique(who)}
 		}},
 		{name: "GET contact conversations", req: fixed("GET", alice+"/conversations", nil), want: everyone},
 		{name: "POST contact merge", want: everyone, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
@@ -229,6 +229,46 @@ func permRows(f *fixture) []permRow {
 			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com"}, s201).Decode(t, &keep)
 			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com"}, s201).Decode(t, &other)
 			return "POST", fmt.Sprintf(api+"/contacts/%d/merge", keep.ID), map[string]any{"other_id": other.ID}
+		}},
+		// Profiles (contacts.md): shared like contacts; the timeline shows
+		// only conversations the caller may see; admins define attributes.
+		{name: "POST contact unmerge", want: everyone, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var keep, other struct{ ID int64 }
+			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com"}, s201).Decode(t, &keep)
+			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com"}, s201).Decode(t, &other)
+			f.call(t, f.adminTok, "POST", fmt.Sprintf(api+"/contacts/%d/merge", keep.ID), map[string]any{"other_id": other.ID}, s200)
+			return "POST", fmt.Sprintf(api+"/contacts/%d/unmerge", other.ID), nil
+		}},
+		{name: "GET contact merges", req: fixed("GET", alice+"/merges", nil), want: everyone},
+		{name: "GET contact duplicates", req: fixed("GET", alice+"/duplicates", nil), want: everyone},
+		{name: "GET contact timeline", req: fixed("GET", alice+"/timeline", nil), want: everyone},
+		{name: "GET contact notes", req: fixed("GET", alice+"/notes", nil), want: everyone},
+		{name: "POST contact note", req: fixed("POST", alice+"/notes", map[string]any{"body": "Called back"}), want: [4]int{s201, s201, s201, s201}},
+		{name: "GET contact identities", req: fixed("GET", alice+"/identities", nil), want: everyone},
+		{name: "POST contact identity", want: [4]int{s201, s201, s201, s201}, req: func(_ *testing.T, _ *fixture, who role) (string, string, any) {
+			return "POST", alice + "/identities", map[string]any{"kind": "external", "value": unique(who)}
+		}},
+		{name: "DELETE contact identity", want: everyone, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var c struct {
+				ID         int64
+				Identities []struct{ ID int64 }
+			}
+			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com", "phone": "+4470000" + fmt.Sprint(10000+n)}, s201).Decode(t, &c)
+			return "DELETE", fmt.Sprintf(api+"/contacts/%d/identities/%d", c.ID, c.Identities[1].ID), nil
+		}},
+		{name: "GET contact attributes", req: fixed("GET", api+"/contact-attributes", nil), want: everyone},
+		{name: "POST contact attribute", want: [4]int{s201, s403, s403, s403}, req: func(_ *testing.T, _ *fixture, who role) (string, string, any) {
+			return "POST", api + "/contact-attributes", map[string]any{"key": strings.ReplaceAll(unique(who), "-", "_"), "label": "L", "type": "text"}
+		}},
+		{name: "PATCH contact attribute", want: adminOnly, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var d struct{ ID int64 }
+			f.call(t, f.adminTok, "POST", api+"/contact-attributes", map[string]any{"key": strings.ReplaceAll(unique(who), "-", "_"), "label": "L", "type": "text"}, s201).Decode(t, &d)
+			return "PATCH", fmt.Sprintf(api+"/contact-attributes/%d", d.ID), map[string]any{"label": "Renamed"}
+		}},
+		{name: "DELETE contact attribute", want: [4]int{s204, s403, s403, s403}, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var d struct{ ID int64 }
+			f.call(t, f.adminTok, "POST", api+"/contact-attributes", map[string]any{"key": strings.ReplaceAll(unique(who), "-", "_"), "label": "L", "type": "text"}, s201).Decode(t, &d)
+			return "DELETE", fmt.Sprintf(api+"/contact-attributes/%d", d.ID), nil
 		}},
 		{name: "GET tags", req: fixed("GET", api+"/tags", nil), want: everyone},
 

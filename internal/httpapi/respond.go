@@ -140,7 +140,7 @@ func jsonError(err error) error {
 	case errors.Is(err, io.EOF):
 		return apperr.Invalid("the body is empty; send a JSON object", nil)
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := jsonPath(typeErr.Field)
 		if field == "" {
 			return apperr.Invalid("the body must be a JSON object", nil)
 		}
@@ -191,4 +191,18 @@ func respond(w http.ResponseWriter, r *http.Request, status int, v any, err erro
 		return
 	}
 	writeJSON(w, status, v)
+}
+
+// jsonPath drops the Go names of embedded structs (upper-case, as JSON
+// names here never are) that encoding/json puts in a type error's path.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && p[0] >= 'A' && p[0] <= 'Z' {
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ".")
 }

@@ -125,6 +125,7 @@ const (
 
 // Identity is one address, number or external id of a contact.
 type Identity struct {
+	ID    int64        `json:"id,omitempty"`
 	Kind  IdentityKind `json:"kind"`
 	Value string       `json:"value"`
 }
@@ -140,6 +141,15 @@ type Contact struct {
 	Attributes json.RawMessage `json:"attributes"`
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
+	// Profile fields (contacts.md); "" is not set.
+	Company          string         `json:"company"`
+	LifecycleStage   LifecycleStage `json:"lifecycle_stage"`
+	Language         string         `json:"language"`
+	TimeZone         string         `json:"time_zone"`
+	PreferredChannel Channel        `json:"preferred_channel"`
+	DoNotContact     bool           `json:"do_not_contact"`
+	// MergedIntoID is set on a contact merged into another; unmerge clears it.
+	MergedIntoID *int64 `json:"merged_into_id"`
 }
 
 // ContactSummary is the part of a contact that travels with its conversations.

@@ -2,25 +2,41 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/parley-hq/parley/internal/model"
 )
 
-func getContact(ctx context.Context, q querier, id int64) (model.Contact, error) {
+// contactColumns are the columns scanContact reads, for a table aliased c.
+const contactColumns = `c.id, c.name, c.type, c.attributes, c.created_at, c.updated_at,
+ c.company, c.lifecycle_stage, c.language, c.time_zone, c.preferred_channel, c.do_not_contact, c.merged_into_id`
+
+func scanContact(row interface{ Scan(...any) error }) (model.Contact, error) {
 	var c model.Contact
 	var attrs string
 	var created, updated int64
-	err := q.QueryRowContext(ctx, `SELECT id, name, type, attributes, created_at, updated_at FROM contacts WHERE id = $1`, id).
-		Scan(&c.ID, &c.Name, &c.Type, &attrs, &created, &updated)
+	var merged sql.NullInt64
+	err := row.Scan(&c.ID, &c.Name, &c.Type, &attrs, &created, &updated,
+		&c.Company, &c.LifecycleStage, &c.Language, &c.TimeZone, &c.PreferredChannel, &c.DoNotContact, &merged)
 	if err != nil {
 		return c, translate(err)
 	}
 	c.Attributes = []byte(attrs)
 	c.CreatedAt, c.UpdatedAt = FromMillis(created), FromMillis(updated)
+	if merged.Valid {
+		c.MergedIntoID = &merged.Int64
+	}
+	return c, nil
+}
+
+func getContact(ctx context.Context, q querier, id int64) (model.Contact, error) {
+	c, err := scanContact(q.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts c WHERE c.id = $1`, id))
+	if err != nil {
+		return c, err
+	}
 	list := []model.Contact{c}
 	if err := attachIdentities(ctx, q, list); err != nil {
 		return c, err
@@ -51,7 +67,7 @@ func attachIdentities(ctx context.Context, q querier, cs []model.Contact) error 
 		index[c.ID] = i
 		cs[i].Identities = []model.Identity{}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT contact_id, kind, value FROM contact_identities WHERE contact_id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, contact_id, kind, value FROM contact_identities WHERE contact_id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
 	if err != nil {
 		return translate(err)
 	}
@@ -59,7 +75,7 @@ func attachIdentities(ctx context.Context, q querier, cs []model.Contact) error 
 	for rows.Next() {
 		var id int64
 		var ident model.Identity
-		if err := rows.Scan(&id, &ident.Kind, &ident.Value); err != nil {
+		if err := rows.Scan(&ident.ID, &id, &ident.Kind, &ident.Value); err != nil {
 			return translate(err)
 		}
 		c := &cs[index[id]]
@@ -89,9 +105,10 @@ type ContactFilter struct {
 	Limit   int
 }
 
-// ListContacts returns contacts by id.
+// ListContacts returns contacts by id, leaving out merged-away ones. The
+// query matches the name, the company or any identity, as a substring.
 func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]model.Contact, error) {
-	where := []string{"c.id > $1"}
+	where := []string{"c.id > $1", "c.merged_into_id IS NULL"}
 	args := []any{f.AfterID}
 	if f.Type != "" {
 		args = append(args, f.Type)
@@ -100,10 +117,10 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]model.Cont
 	if f.Query != "" {
 		args = append(args, likePattern(f.Query))
 		n := len(args)
-		where = append(where, fmt.Sprintf("(LOWER(c.name) LIKE $%d ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND LOWER(i.value) LIKE $%d ESCAPE '\\'))", n, n))
+		where = append(where, fmt.Sprintf("(LOWER(c.name) LIKE $%d ESCAPE '\\' OR LOWER(c.company) LIKE $%d ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND LOWER(i.value) LIKE $%d ESCAPE '\\'))", n, n, n))
 	}
 	args = append(args, f.Limit)
-	rows, err := s.Reader.QueryContext(ctx, `SELECT c.id, c.name, c.type, c.attributes, c.created_at, c.updated_at FROM contacts c WHERE `+
+	rows, err := s.Reader.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts c WHERE `+
 		strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY c.id LIMIT $%d", len(args)), args...)
 	if err != nil {
 		return nil, translate(err)
@@ -111,14 +128,10 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]model.Cont
 	defer rows.Close()
 	out := []model.Contact{}
 	for rows.Next() {
-		var c model.Contact
-		var attrs string
-		var created, updated int64
-		if err := rows.Scan(&c.ID, &c.Name, &c.Type, &attrs, &created, &updated); err != nil {
-			return nil, translate(err)
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, err
 		}
-		c.Attributes = []byte(attrs)
-		c.CreatedAt, c.UpdatedAt = FromMillis(created), FromMillis(updated)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -135,15 +148,18 @@ func (t *Tx) CreateContact(ctx context.Context, c model.Contact) (int64, error) 
 		attrs = "{}"
 	}
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO contacts (name, type, attributes, search_text, created_at, updated_at) VALUES ($1, $2, $3, $1, $4, $4) RETURNING id`,
-		c.Name, c.Type, attrs, Millis(c.CreatedAt)).Scan(&id)
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO contacts (name, type, attributes, search_text, created_at, updated_at,
+ company, lifecycle_stage, language, time_zone, preferred_channel, do_not_contact) VALUES ($1, $2, $3, $1, $4, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		c.Name, c.Type, attrs, Millis(c.CreatedAt), c.Company, c.LifecycleStage, c.Language, c.TimeZone, c.PreferredChannel, c.DoNotContact).Scan(&id)
 	return id, translate(err)
 }
 
 // SaveContact writes a contact's mutable fields.
 func (t *Tx) SaveContact(ctx context.Context, c model.Contact) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE contacts SET name = $2, type = $3, attributes = $4, updated_at = $5 WHERE id = $1`,
-		c.ID, c.Name, c.Type, string(c.Attributes), Millis(c.UpdatedAt))
+	_, err := t.tx.ExecContext(ctx, `UPDATE contacts SET name = $2, type = $3, attributes = $4, updated_at = $5,
+ company = $6, lifecycle_stage = $7, language = $8, time_zone = $9, preferred_channel = $10, do_not_contact = $11 WHERE id = $1`,
+		c.ID, c.Name, c.Type, string(c.Attributes), Millis(c.UpdatedAt),
+		c.Company, c.LifecycleStage, c.Language, c.TimeZone, c.PreferredChannel, c.DoNotContact)
 	if err != nil {
 		return translate(err)
 	}
@@ -181,34 +197,10 @@ func (t *Tx) refreshContactSearch(ctx context.Context, id int64) error {
 
 // AddIdentity gives a contact an identity; ErrConflict if another has it.
 func (t *Tx) AddIdentity(ctx context.Context, contactID int64, ident model.Identity) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO contact_identities (contact_id, kind, value) VALUES ($1, $2, $3)`, contactID, ident.Kind, ident.Value)
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO contact_identities (contact_id, kind, value, match_key) VALUES ($1, $2, $3, $4)`,
+		contactID, ident.Kind, ident.Value, MatchKey(ident))
 	if err != nil {
 		return translate(err)
 	}
 	return t.refreshContactSearch(ctx, contactID)
-}
-
-// MergeContacts moves everything of other into keep and deletes other.
-func (t *Tx) MergeContacts(ctx context.Context, keep, other int64, now time.Time) error {
-	for _, q := range []string{
-		`UPDATE contact_identities SET contact_id = $1 WHERE contact_id = $2`,
-		`UPDATE conversations SET contact_id = $1 WHERE contact_id = $2`,
-		`UPDATE messages SET sender_id = $1 WHERE sender_type = 'contact' AND sender_id = $2`,
-	} {
-		if _, err := t.tx.ExecContext(ctx, q, keep, other); err != nil {
-			return translate(err)
-		}
-	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE contacts SET updated_at = $2 WHERE id = $1`, keep, Millis(now)); err != nil {
-		return translate(err)
-	}
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, other); err != nil {
-		return translate(err)
-	}
-	return t.refreshContactSearch(ctx, keep)
-}
-
-// ConversationIDsOfContact lists a contact's conversation ids, newest first.
-func (t *Tx) ConversationIDsOfContact(ctx context.Context, contactID int64) ([]int64, error) {
-	return scanIDs(t.tx.QueryContext(ctx, `SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id DESC`, contactID))
 }

@@ -48,7 +48,7 @@ func (a *App) requireSession(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if r.URL.Path != "/inbox" {
+		if r.URL.Path != "/inbox" && !pageToSignInFor(r.URL.Path) {
 			http.Error(w, "sign in again", http.StatusUnauthorized)
 			return
 		}

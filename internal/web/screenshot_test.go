@@ -77,6 +77,10 @@ func TestScreenshots(t *testing.T) {
 		shoot(ctx, dir, "conversation.png")
 		do(t, ctx, chromedp.KeyEvent(kb.Escape), press("?"), chromedp.WaitVisible(`#help`))
 		shoot(ctx, dir, "shortcuts.png")
+		// The customer's profile, from the conversation's sidebar.
+		do(t, ctx, chromedp.KeyEvent(kb.Escape), click(`.profile a.contact-link`), chromedp.WaitVisible(`#profile-form`))
+		shoot(ctx, dir, "contact.png")
+		do(t, ctx, chromedp.Navigate(w.url+"/inbox"), chromedp.WaitVisible(`#rows`))
 	}
 
 	ctx := browserSized(t, 1440, 900)

@@ -23,6 +23,7 @@ import (
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/view"
 )
@@ -89,8 +90,11 @@ func New(d Deps) (*App, error) {
 		"snippet":    func(s string) template.HTML { return template.HTML(s) },
 		"query":      queryString,
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
+		"entry": func(e model.TimelineEntry, inboxes map[int64]string) journeyEntry {
+			return journeyEntry{E: e, Inboxes: inboxes}
+		},
 	}
-	for _, page := range []string{"login", "setup", "inbox"} {
+	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -128,6 +132,9 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/inbox/sidebar", a.sidebarFragment)
 		r.Get("/inbox/filter", a.filterJSON)
 		r.Get("/inbox/conversations/{id}", a.paneFragment)
+		r.Get("/contacts/{id}", a.contactPage)
+		r.Get("/contacts/{id}/journey", a.journeyFragment)
+		r.Get("/settings/contact-attributes", a.attributesPage)
 	})
 }
 
