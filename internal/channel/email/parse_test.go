@@ -71,7 +71,7 @@ var corpus = []golden{
 	{file: "list_mail.eml", auto: true},
 	{file: "huge_attachment.eml", attachments: []string{"server.log.gz", "summary.txt"}, tooLarge: 1, text: []string{"full log is attached"}},
 	{file: "hostile_html.eml", remote: 1, text: []string{"the docs (https://docs.example/help)"},
-		html: []string{`data-remote-src="https://evil.example/track.gif?u=1"`, `href="https://docs.example/help"`, `<div style="color: red">styled</div>`},
+		html:    []string{`data-remote-src="https://evil.example/track.gif?u=1"`, `href="https://docs.example/help"`, `<div style="color: red">styled</div>`},
 		notHTML: []string{"<script", "alert", "onerror", "onload", "javascript:", "<iframe", "<form", "<input", "background", "data:text/html", ` src="https://`}},
 	{file: "thunderbird_reply.eml", text: []string{"The part arrived, thank you."}, notText: []string{"shipped"}, quoted: []string{"> We have shipped"},
 		html: []string{`<details data-parley-quoted="quoted"><summary>Quoted text</summary><div>On 10/03/2026`}},
