@@ -175,6 +175,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", api + "/conversations/bulk/{x}/undo", nil},
 		{"PATCH", api + "/views/{x}", map[string]any{"name": "N"}},
 		{"DELETE", api + "/views/{x}", nil},
+		{"GET", api + "/attachments/{x}", nil},
 	}
 	for _, ep := range ids {
 		for _, id := range []string{"999999", "abc", "0", "-1", "99999999999999999999"} {

@@ -193,9 +193,9 @@ func (s *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSe
 
 type sinkSession struct{ s *smtpSink }
 
-func (x *sinkSession) Reset()                                  {}
-func (x *sinkSession) Logout() error                           { return nil }
-func (x *sinkSession) Mail(string, *smtp.MailOptions) error    { return nil }
+func (x *sinkSession) Reset()                               {}
+func (x *sinkSession) Logout() error                        { return nil }
+func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if x.s.failing {
 		return &smtp.SMTPError{Code: 451, Message: "try later"}
