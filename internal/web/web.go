@@ -21,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/store"
@@ -40,6 +41,7 @@ type Deps struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Views         *view.Service
+	Email         *email.Channel
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// SetupCode guards the first-run page; serve prints it.
@@ -89,6 +91,7 @@ func New(d Deps) (*App, error) {
 		"snippet":    func(s string) template.HTML { return template.HTML(s) },
 		"query":      queryString,
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
+		"size":       humanSize,
 	}
 	for _, page := range []string{"login", "setup", "inbox"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
@@ -128,6 +131,7 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/inbox/sidebar", a.sidebarFragment)
 		r.Get("/inbox/filter", a.filterJSON)
 		r.Get("/inbox/conversations/{id}", a.paneFragment)
+		r.Get("/inbox/messages/{id}/html", a.messageHTML)
 	})
 }
 
