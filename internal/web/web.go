@@ -93,7 +93,7 @@ func New(d Deps) (*App, error) {
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
 		"size":       humanSize,
 	}
-	for _, page := range []string{"login", "setup", "inbox"} {
+	for _, page := range []string{"login", "setup", "inbox", "email_settings"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -132,6 +132,8 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/inbox/filter", a.filterJSON)
 		r.Get("/inbox/conversations/{id}", a.paneFragment)
 		r.Get("/inbox/messages/{id}/html", a.messageHTML)
+		r.Get("/settings/email", a.emailSettingsPage)
+		r.Post("/settings/email/{id}", a.emailSettingsSave)
 	})
 }
 
