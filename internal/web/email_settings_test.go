@@ -78,4 +78,3 @@ func TestEmailSettingsPage(t *testing.T) {
 		t.Fatalf("saved settings %s", saved.Settings)
 	}
 }
-
