@@ -10,6 +10,24 @@ import (
 	"github.com/parley-hq/parley/internal/model"
 )
 
+// The email channel's statements on the intake path, prepared once per
+// connection on SQLite (prepared.go).
+const (
+	createEmailMessageSQL = `INSERT INTO email_messages (inbox_id, message_key, message_id, direction, from_addr, to_addrs,
+ subject, html, quoted, remote_images, auto, auto_reason, raw_blob, delivery_status, delivery_error, created_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
+	emailKeySeenSQL = `SELECT COUNT(*) FROM email_messages
+ WHERE message_key = $1 AND (inbox_id = $2 OR direction = 'outgoing')`
+	createAttachmentSQL = `INSERT INTO email_attachments (message_id, filename, content_type, content_id, inline, size, blob_key, created_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	saveIMAPPositionSQL = `INSERT INTO imap_positions (inbox_id, mailbox, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4, $5)
+ ON CONFLICT (inbox_id) DO UPDATE SET mailbox = excluded.mailbox, uid_validity = excluded.uid_validity, updated_at = excluded.updated_at,
+ last_uid = CASE WHEN imap_positions.uid_validity = excluded.uid_validity AND imap_positions.mailbox = excluded.mailbox
+   AND imap_positions.last_uid > excluded.last_uid THEN imap_positions.last_uid ELSE excluded.last_uid END`
+)
+
+var emailHotWrites = []string{createEmailMessageSQL, emailKeySeenSQL, createAttachmentSQL, saveIMAPPositionSQL}
+
 // EmailMessageInsert is the mail-specific part of a new message.
 type EmailMessageInsert struct {
 	InboxID      int64
@@ -37,9 +55,7 @@ func (t *Tx) CreateEmailMessage(ctx context.Context, in EmailMessageInsert) erro
 	if in.DeliveryStatus != "" {
 		status = in.DeliveryStatus
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO email_messages (inbox_id, message_key, message_id, direction, from_addr, to_addrs,
- subject, html, quoted, remote_images, auto, auto_reason, raw_blob, delivery_status, delivery_error, created_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	_, err := t.q().ExecContext(ctx, createEmailMessageSQL,
 		in.InboxID, in.MessageKey, in.MessageID, in.Direction, in.From, in.To, in.Subject, in.HTML, in.Quoted,
 		in.RemoteImages, in.Auto, in.AutoReason, in.RawBlob, status, in.DeliveryError, Millis(in.Now))
 	return translate(err)
@@ -50,8 +66,7 @@ func (t *Tx) CreateEmailMessage(ctx context.Context, in EmailMessageInsert) erro
 // coming back).
 func (t *Tx) EmailKeySeen(ctx context.Context, inboxID int64, key string) (bool, error) {
 	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM email_messages
- WHERE message_key = $1 AND (inbox_id = $2 OR direction = 'outgoing')`, key, inboxID).Scan(&n)
+	err := t.q().QueryRowContext(ctx, emailKeySeenSQL, key, inboxID).Scan(&n)
 	return n > 0, translate(err)
 }
 
@@ -87,8 +102,7 @@ func itoa(n int) string {
 
 // CreateAttachment records a file that came with a message.
 func (t *Tx) CreateAttachment(ctx context.Context, a model.Attachment, now time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO email_attachments (message_id, filename, content_type, content_id, inline, size, blob_key, created_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.MessageID, a.Filename, a.ContentType, a.ContentID, a.Inline, a.Size, a.BlobKey, Millis(now))
+	_, err := t.q().ExecContext(ctx, createAttachmentSQL, a.MessageID, a.Filename, a.ContentType, a.ContentID, a.Inline, a.Size, a.BlobKey, Millis(now))
 	return translate(err)
 }
 
@@ -276,10 +290,7 @@ func (s *Store) IMAPPosition(ctx context.Context, inboxID int64) (IMAPPosition, 
 // UIDVALIDITY, so an out-of-order commit cannot make a message be fetched
 // again.
 func (t *Tx) SaveIMAPPosition(ctx context.Context, inboxID int64, p IMAPPosition, now time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO imap_positions (inbox_id, mailbox, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4, $5)
- ON CONFLICT (inbox_id) DO UPDATE SET mailbox = excluded.mailbox, uid_validity = excluded.uid_validity, updated_at = excluded.updated_at,
- last_uid = CASE WHEN imap_positions.uid_validity = excluded.uid_validity AND imap_positions.mailbox = excluded.mailbox
-   AND imap_positions.last_uid > excluded.last_uid THEN imap_positions.last_uid ELSE excluded.last_uid END`,
+	_, err := t.q().ExecContext(ctx, saveIMAPPositionSQL,
 		inboxID, p.Mailbox, int64(p.UIDValidity), int64(p.LastUID), Millis(now))
 	return translate(err)
 }
