@@ -185,8 +185,9 @@ func TestThreading(t *testing.T) {
 // smtpSink is an in-process SMTP server that keeps what it receives, or
 // refuses it while failing is set.
 type smtpSink struct {
-	got     chan []byte
-	failing bool
+	got chan []byte
+	// refuse, when set, is the SMTP code every recipient is refused with.
+	refuse int
 }
 
 func (s *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s}, nil }
@@ -197,8 +198,8 @@ func (x *sinkSession) Reset()                               {}
 func (x *sinkSession) Logout() error                        { return nil }
 func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if x.s.failing {
-		return &smtp.SMTPError{Code: 451, Message: "try later"}
+	if x.s.refuse != 0 {
+		return &smtp.SMTPError{Code: x.s.refuse, Message: "mailbox unavailable"}
 	}
 	return nil
 }
@@ -257,15 +258,24 @@ func TestRepliesGoOutBySMTP(t *testing.T) {
 
 func TestReplyFailureShowsOnTheMessage(t *testing.T) {
 	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
-		inbox := emailInbox(t, e, "") // no SMTP settings
+		sink, port := startSink(t)
+		sink.refuse = 550
+		inbox := emailInbox(t, e, fmt.Sprintf(`{"address":"support@acme.test","smtp":{"host":"127.0.0.1","port":%d,"tls":"none"}}`, port))
+		plain := emailInbox(t, e, `{"address":"sales@acme.test"}`) // no SMTP: replies are only recorded
 		admin := e.User(t, "admin@acme.test", model.RoleAdmin)
 		_, first := ingest(t, e, inbox, mail{from: "ana@example.com", to: inboxAddress, subject: "Hi", id: "a1@example.com", body: "Hi"}.raw())
+		_, other := ingest(t, e, plain, mail{from: "ana@example.com", to: "sales@acme.test", subject: "Hi", id: "s1@example.com", body: "Hi"}.raw())
 		e.StartJobs(t)
 		msg, err := e.Conversations.AddMessage(testutil.Ctx(), admin, first.ConversationID, conversation.MessageRequest{Body: "Hello"})
 		testutil.NoErr(t, err)
 		d := waitDelivery(t, e, first.ConversationID, msg.ID, "failed")
-		if !strings.Contains(d.Error, "no SMTP server") {
-			t.Fatalf("delivery %+v", d)
+		if !strings.Contains(d.Error, "550") || d.Attempts != 1 {
+			t.Fatalf("a permanent refusal: %+v", d)
+		}
+		_, err = e.Conversations.AddMessage(testutil.Ctx(), admin, other.ConversationID, conversation.MessageRequest{Body: "Hello"})
+		testutil.NoErr(t, err)
+		if m := messages(t, e, other.ConversationID); m[len(m)-1].Delivery != nil {
+			t.Fatalf("a reply in an inbox without SMTP claims a delivery: %+v", m[len(m)-1].Delivery)
 		}
 	})
 }

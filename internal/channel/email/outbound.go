@@ -42,6 +42,11 @@ func (c *Channel) enqueueReply(ctx context.Context, tx *store.Tx, conv model.Con
 	if err != nil {
 		return err
 	}
+	if s.SMTP == nil || s.SMTP.Host == "" {
+		// Sending is not set up for this inbox (the demo's, or one being
+		// prepared): the reply is recorded, and nothing claims to send it.
+		return nil
+	}
 	in := store.EmailMessageInsert{InboxID: inbox.ID, MessageKey: c.newMessageID(s.Address, msg.ID), MessageID: msg.ID,
 		Direction: model.Outgoing, From: s.Address, To: conv.Contact.Email, Subject: ReplySubject(conv.Subject, conv.ID),
 		DeliveryStatus: "queued", Now: msg.CreatedAt}
