@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -122,8 +123,10 @@ func (c *Channel) fetchNew(ctx context.Context, inboxID int64, conn *imapConn) (
 		at := store.IMAPPosition{Mailbox: conn.mailbox, UIDValidity: conn.uidValidity, LastUID: uid}
 		moveOn := func(ctx context.Context, tx *store.Tx) error { return tx.SaveIMAPPosition(ctx, inboxID, at, c.now()) }
 		out, _, err := c.Ingest(ctx, inboxID, raw, moveOn)
-		if errors.Is(err, ErrNotEmail) {
-			c.log.Warn("skipping an IMAP message that is not email", "inbox", inboxID, "uid", uid)
+		if errors.Is(err, ErrNotEmail) || apperr.KindOf(err) == apperr.KindInvalid {
+			// A message that can never be stored (no header, no usable
+			// sender) must not stop the mailbox: log it and move past it.
+			c.log.Warn("skipping an IMAP message that cannot be stored", "inbox", inboxID, "uid", uid, "error", err)
 			err = c.store.InTx(ctx, func(tx *store.Tx) error { return moveOn(ctx, tx) })
 		}
 		if err != nil {

@@ -104,7 +104,9 @@ func TestIMAPFetchKilledAndRerun(t *testing.T) {
 		}
 		t.Logf("%d interrupted fetches before one completed", kills)
 
-		// New mail later: only it is fetched.
+		// New mail later: only it is fetched, and mail that can never be
+		// stored (no sender at all) is passed over instead of blocking it.
+		srv.deliver(t, []byte("Subject: no sender\r\nMessage-ID: <nosender@x>\r\n\r\nbody\r\n"))
 		srv.deliver(t, mail{from: "late@example.com", to: inboxAddress, subject: "Late", id: "late@example.com", body: "Late"}.raw())
 		got, err := e.Email.FetchOnce(testutil.Ctx(), inbox)
 		testutil.NoErr(t, err)
