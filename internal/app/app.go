@@ -42,8 +42,6 @@ type Config struct {
 	// SMTPAddr, if set, is where Parley's own SMTP listener takes mail
 	// for email inboxes.
 	SMTPAddr string
-	// NoMailFetch turns off IMAP fetching on this node.
-	NoMailFetch bool
 }
 
 // App is a built Parley.
@@ -191,12 +189,10 @@ func (a *App) startMail(ctx context.Context) (func(), error) {
 			_ = l.Close(c)
 		})
 	}
-	if !a.Config.NoMailFetch {
-		fctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); a.Email.RunFetchers(fctx) }()
-		stops = append(stops, func() { cancel(); <-done })
-	}
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); a.Email.RunFetchers(fctx) }()
+	stops = append(stops, func() { cancel(); <-done })
 	return func() {
 		for _, stop := range stops {
 			stop()
