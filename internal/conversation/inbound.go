@@ -134,3 +134,22 @@ func (s *Service) withDetails(ctx context.Context, msgs []model.Message, err err
 	}
 	return msgs, nil
 }
+
+// RecordChannelEvent records something a channel did for a conversation
+// (a reply delivered, say) as an event on its timeline, with the channel's
+// own rows written by also in the same transaction. It changes nothing
+// else on the conversation.
+func (s *Service) RecordChannelEvent(ctx context.Context, convID int64, action string, after map[string]any,
+	also func(ctx context.Context, tx *store.Tx) error) error {
+	return s.run(ctx, model.System, func(o *op) error {
+		if _, err := o.tx.ConversationByID(ctx, convID); err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(ctx, o.tx); err != nil {
+				return err
+			}
+		}
+		return o.event(ctx, convID, action, nil, after)
+	})
+}

@@ -249,10 +249,19 @@ func (s *Store) ThreadKeys(ctx context.Context, conversationID int64) ([]string,
 	return out, translate(rows.Err())
 }
 
-// SetDelivery records how sending a message went.
+const setDeliverySQL = `UPDATE email_messages SET delivery_status = $2, delivery_error = $3, delivery_attempts = $4, delivered_at = $5
+ WHERE message_id = $1`
+
+// SetDelivery records how an attempt to send a message went.
 func (s *Store) SetDelivery(ctx context.Context, messageID int64, status, errText string, attempts int, at *time.Time) error {
-	_, err := s.Writer.ExecContext(ctx, `UPDATE email_messages SET delivery_status = $2, delivery_error = $3, delivery_attempts = $4, delivered_at = $5
- WHERE message_id = $1`, messageID, status, errText, attempts, nullMillis(at))
+	_, err := s.Writer.ExecContext(ctx, setDeliverySQL, messageID, status, errText, attempts, nullMillis(at))
+	return translate(err)
+}
+
+// SetDelivery records a message's final delivery status, in the
+// transaction of the event that announces it.
+func (t *Tx) SetDelivery(ctx context.Context, messageID int64, status, errText string, attempts int, at *time.Time) error {
+	_, err := t.tx.ExecContext(ctx, setDeliverySQL, messageID, status, errText, attempts, nullMillis(at))
 	return translate(err)
 }
 

@@ -247,6 +247,11 @@ func TestRepliesGoOutBySMTP(t *testing.T) {
 			t.Fatalf("no reply address in:\n%s", sent)
 		}
 		waitDelivery(t, e, first.ConversationID, msg.ID, "sent")
+		events, err := e.Conversations.Events(testutil.Ctx(), model.System, first.ConversationID, 0, 100)
+		testutil.NoErr(t, err)
+		if last := events[len(events)-1]; last.Action != "email.delivery" || !strings.Contains(string(last.After), `"status":"sent"`) {
+			t.Fatalf("no delivery event on the timeline: %+v", last)
+		}
 
 		// The customer's answer threads by the headers we sent.
 		_, answer := ingest(t, e, inbox, mail{from: "ana@example.com", to: inboxAddress, subject: "Re: whatever", id: "a2@example.com", inReplyTo: p.MessageID, body: "Great"}.raw())

@@ -115,21 +115,36 @@ func (c *Channel) send(ctx context.Context, messageID int64, attempt, maxAttempt
 	err = c.deliver(ctx, messageID, row)
 	if err == nil {
 		now := c.now().UTC()
-		return c.store.SetDelivery(ctx, messageID, "sent", "", attempt, &now)
+		return c.finalDelivery(ctx, messageID, "sent", "", attempt, &now)
 	}
-	status := "queued"
 	final := attempt >= maxAttempts || permanentError(err) || errors.Is(err, errNotConfigured)
-	if final {
-		status = "failed"
-	}
-	if serr := c.store.SetDelivery(ctx, messageID, status, err.Error(), attempt, nil); serr != nil {
-		return serr
-	}
 	c.log.Warn("sending a reply failed", "message_id", messageID, "attempt", attempt, "final", final, "error", err)
 	if final {
+		if serr := c.finalDelivery(ctx, messageID, "failed", err.Error(), attempt, nil); serr != nil {
+			return serr
+		}
 		return river.JobCancel(err)
 	}
+	if serr := c.store.SetDelivery(ctx, messageID, "queued", err.Error(), attempt, nil); serr != nil {
+		return serr
+	}
 	return err
+}
+
+// finalDelivery stores a reply's final status with an event on its
+// conversation's timeline, so agents watching it see the outcome live.
+func (c *Channel) finalDelivery(ctx context.Context, messageID int64, status, errText string, attempts int, at *time.Time) error {
+	convID, err := c.store.MessageConversation(ctx, messageID)
+	if err != nil {
+		return err
+	}
+	after := map[string]any{"message_id": messageID, "status": status}
+	if errText != "" {
+		after["error"] = errText
+	}
+	return c.conv.RecordChannelEvent(ctx, convID, "email.delivery", after, func(ctx context.Context, tx *store.Tx) error {
+		return tx.SetDelivery(ctx, messageID, status, errText, attempts, at)
+	})
 }
 
 var errNotConfigured = errors.New("the inbox has no SMTP server configured")
