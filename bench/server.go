@@ -114,6 +114,7 @@ type server struct {
 	logPath             string
 	logDir              string // where serve.log goes; the data directory when empty
 	exited              chan error
+	extraArgs           []string // more serve flags (the email suite's --smtp-addr)
 }
 
 // dbArgs are the --data/--database flags every parley command shares.
@@ -162,6 +163,7 @@ func (s *server) createAdmin(ctx context.Context, email string) (string, error) 
 func (s *server) start(ctx context.Context) error {
 	args := append([]string{"serve"}, s.dbArgs()...)
 	args = append(args, "--addr", "127.0.0.1:0")
+	args = append(args, s.extraArgs...)
 	s.cmd = exec.Command(s.bin, args...)
 	// If the bench dies without cleaning up, the server goes with it.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}

@@ -84,6 +84,9 @@ type suiteEnv struct {
 
 func runSuite(o options) int {
 	so := o.suite
+	if so.name == "email" {
+		return runEmailSuite(o)
+	}
 	if so.name != "web" && so.name != "triage" && so.name != "profiles" {
 		fmt.Fprintf(os.Stderr, "bench: -suite %q: want default, web or triage\n", so.name)
 		return 2

@@ -26,7 +26,7 @@ import (
 const usage = `parley — an open-source helpdesk
 
 Usage:
-  parley serve [--addr 127.0.0.1:8080] [--data ./parley-data] [--database URL] [--demo]
+  parley serve [--addr 127.0.0.1:8080] [--data ./parley-data] [--database URL] [--demo] [--smtp-addr :2525]
   parley migrate [--data DIR] [--database URL]
   parley admin create-user --email E --name N --role admin|supervisor|agent --password-stdin
   parley admin create-token --email E [--name LABEL]
@@ -105,11 +105,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	d.register(fs)
 	addr := fs.String("addr", env("PARLEY_ADDR", "127.0.0.1:8080"), "address to listen on")
+	smtpAddr := fs.String("smtp-addr", env("PARLEY_SMTP_ADDR", ""), "address for Parley's own SMTP listener (mail for email inboxes), e.g. :2525")
 	demoFlag := fs.Bool("demo", env("PARLEY_DEMO", "") == "true" || env("PARLEY_DEMO", "") == "1", "fill an empty database with a demo helpdesk")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DatabaseURL: d.database, Demo: *demoFlag, Logger: logger})
+	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DatabaseURL: d.database, Demo: *demoFlag, Logger: logger,
+		SMTPAddr: *smtpAddr})
 	if err != nil {
 		return err
 	}

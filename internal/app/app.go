@@ -10,11 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/blob"
+	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/httpapi"
@@ -36,6 +39,9 @@ type Config struct {
 	Now func() time.Time
 	// JobPollInterval is how often idle nodes look for due jobs.
 	JobPollInterval time.Duration
+	// SMTPAddr, if set, is where Parley's own SMTP listener takes mail
+	// for email inboxes.
+	SMTPAddr string
 }
 
 // App is a built Parley.
@@ -48,6 +54,8 @@ type App struct {
 	Conversations *conversation.Service
 	Views         *view.Service
 	Hub           *realtime.Hub
+	Blobs         *blob.Store
+	Email         *email.Channel
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
 	SetupCode string
@@ -82,6 +90,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
 	a.Views = view.New(st, a.Conversations, cfg.Now)
+	if a.Blobs, err = blob.New(filepath.Join(dataDirOr(cfg.DataDir), "blobs")); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Email = email.New(st, a.Conversations, a.Blobs, q, cfg.Now, cfg.Logger)
+	a.Email.RegisterWorkers(q.Workers)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -90,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.SetupCode = account.NewSecret("")[:10]
 	}
 	webApp, err := web.New(web.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations,
-		Views: a.Views, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode})
+		Views: a.Views, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -98,7 +112,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger})
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil
@@ -119,6 +133,12 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		return fmt.Errorf("start jobs: %w", err)
 	}
 	go a.Hub.Run(ctx)
+	stopMail, err := a.startMail(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMail()
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srv.RegisterOnShutdown(a.Hub.Close)
 	errc := make(chan error, 1)
@@ -138,4 +158,44 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		err = errors.Join(err, jerr)
 	}
 	return err
+}
+
+func dataDirOr(dir string) string {
+	if dir == "" {
+		return "parley-data"
+	}
+	return dir
+}
+
+// startMail starts the SMTP listener (with --smtp-addr) and the IMAP
+// fetchers; the returned func stops both.
+func (a *App) startMail(ctx context.Context) (func(), error) {
+	var stops []func()
+	if a.Config.SMTPAddr != "" {
+		ln, err := net.Listen("tcp", a.Config.SMTPAddr)
+		if err != nil {
+			return nil, fmt.Errorf("smtp listener: %w", err)
+		}
+		l := a.Email.NewListener()
+		go func() {
+			if err := l.Serve(ln); err != nil {
+				a.Config.Logger.Error("smtp listener stopped", "error", err)
+			}
+		}()
+		a.Config.Logger.Info("smtp listener", "addr", ln.Addr().String())
+		stops = append(stops, func() {
+			c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = l.Close(c)
+		})
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); a.Email.RunFetchers(fctx) }()
+	stops = append(stops, func() { cancel(); <-done })
+	return func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}, nil
 }

@@ -33,6 +33,9 @@ type Service struct {
 	// committed is told the ids of events after their transaction commits.
 	committed func(eventIDs []int64)
 	views     ViewSource
+	// outbound sends agents' replies out, per channel (inbound.go).
+	outbound map[model.Channel]OutboundFunc
+	details  []DetailsFunc
 }
 
 // New returns a conversation service. now is the clock (tests and the demo
@@ -411,6 +414,9 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 		msg.SenderName = c.Contact.Name
 	}
 	if err := o.event(ctx, c.ID, "message.created", nil, map[string]any{"message_id": msg.ID, "kind": kind, "direction": dir}); err != nil {
+		return msg, *c, err
+	}
+	if err := o.deliver(ctx, *c, inbox, msg); err != nil {
 		return msg, *c, err
 	}
 	c.MessageCount++
@@ -813,7 +819,8 @@ func (s *Service) Messages(ctx context.Context, actor model.Actor, id, afterID i
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	return s.store.ListMessages(ctx, id, afterID, limit)
+	msgs, err := s.store.ListMessages(ctx, id, afterID, limit)
+	return s.withDetails(ctx, msgs, err)
 }
 
 // Events lists a conversation's recorded changes, oldest first.

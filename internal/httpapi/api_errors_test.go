@@ -192,6 +192,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"DELETE", contact + "/identities/{x}", nil},
 		{"PATCH", api + "/contact-attributes/{x}", map[string]any{"label": "L"}},
 		{"DELETE", api + "/contact-attributes/{x}", nil},
+		{"GET", api + "/attachments/{x}", nil},
 	}
 	for _, ep := range ids {
 		for _, id := range []string{"999999", "abc", "0", "-1", "99999999999999999999"} {

@@ -319,6 +319,9 @@ func permRows(f *fixture) []permRow {
 			return "DELETE", c + "/tags/vip", nil
 		}},
 		{name: "GET messages", req: fixed("GET", a+"/messages", nil), want: seesInbox},
+		{name: "GET attachment", want: seesInbox, req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			return "GET", fmt.Sprintf(api+"/attachments/%d", f.emailAttachment(t)), nil
+		}},
 		{name: "POST reply", req: onFresh("POST", "/messages", map[string]any{"body": "On it"}), want: [4]int{s201, s201, s201, s404}},
 		{name: "POST note", req: onFresh("POST", "/messages", map[string]any{"body": "Internal", "kind": "note"}), want: [4]int{s201, s201, s201, s404}},
 		// Writing as the customer by hand: admins anywhere, others only in api and phone inboxes.

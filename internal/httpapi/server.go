@@ -20,6 +20,7 @@ import (
 
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/realtime"
@@ -38,6 +39,7 @@ type Deps struct {
 	Conversations *conversation.Service
 	Views         *view.Service
 	Hub           *realtime.Hub
+	Email         *email.Channel
 	Now           func() time.Time
 	Logger        *slog.Logger
 }
@@ -141,6 +143,8 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/views/{id}", byID("view", a.Views.Get))
 			r.Patch("/views/{id}", byIDWithBody("view", http.StatusOK, a.Views.Update))
 			r.Delete("/views/{id}", a.deleteView)
+
+			r.Get("/attachments/{id}", a.downloadAttachment)
 		})
 	})
 }

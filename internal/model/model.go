@@ -300,6 +300,11 @@ type Message struct {
 	SenderName     string      `json:"sender_name"`
 	Body           string      `json:"body"`
 	CreatedAt      time.Time   `json:"created_at"`
+	// Auto marks auto-replies, bounces and list mail: kept, but no
+	// automation may answer them.
+	Auto     bool          `json:"auto,omitempty"`
+	Delivery *Delivery     `json:"delivery,omitempty"`
+	Email    *EmailDetails `json:"email,omitempty"`
 }
 
 // Event is one recorded change to a conversation.
@@ -348,4 +353,46 @@ type Match struct {
 	MessageID *int64 `json:"message_id"`
 	// Snippet is an HTML-escaped excerpt with matches in <mark>.
 	Snippet string `json:"snippet"`
+}
+
+// Delivery is how sending an outgoing message went: queued, sent or
+// failed, with the last error.
+type Delivery struct {
+	Status      string     `json:"status"`
+	Error       string     `json:"error,omitempty"`
+	Attempts    int        `json:"attempts"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+}
+
+// EmailDetails is the mail-specific part of a message in an email inbox.
+type EmailDetails struct {
+	MessageID string `json:"message_id"`
+	From      string `json:"from"`
+	To        string `json:"to,omitempty"`
+	Subject   string `json:"subject"`
+	// HTML is the sanitised HTML version, remote images blocked (their
+	// address in data-remote-src) and inline images pointing at their
+	// attachment downloads; empty for plain-text mail.
+	HTML    string `json:"html,omitempty"`
+	HasHTML bool   `json:"has_html"`
+	// Quoted is the history and signature folded away below the text.
+	Quoted       string       `json:"quoted,omitempty"`
+	RemoteImages int          `json:"remote_images"`
+	AutoReason   string       `json:"auto_reason,omitempty"`
+	Attachments  []Attachment `json:"attachments"`
+}
+
+// Attachment is a file that came with a message. Stored is false when it
+// was over the inbox's size limit and only its name and size were kept.
+type Attachment struct {
+	ID          int64  `json:"id"`
+	MessageID   int64  `json:"message_id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	ContentID   string `json:"content_id,omitempty"`
+	Inline      bool   `json:"inline"`
+	Size        int64  `json:"size"`
+	Stored      bool   `json:"stored"`
+	URL         string `json:"url,omitempty"`
+	BlobKey     string `json:"-"`
 }

@@ -598,6 +598,12 @@ func describe(e model.Event, d *inboxData) string {
 		return who + " unmerged " + ref(after, "from_id") + "; its " + messages(after) + " went back to it"
 	case "conversation.split":
 		return who + " split " + count(len(strs(after["message_ids"])), "message") + " out into " + ref(after, "into_id")
+	case "email.delivery":
+		if after["status"] == "sent" {
+			return "Reply sent by email"
+		}
+		reason, _ := after["error"].(string)
+		return "Reply not delivered by email: " + reason
 	case "conversation.split_from":
 		return who + " split this conversation off " + ref(after, "from_id") + ", with " + count(len(strs(after["message_ids"])), "message")
 	case "tags.added", "tags.removed":

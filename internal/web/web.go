@@ -21,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
@@ -41,6 +42,7 @@ type Deps struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Views         *view.Service
+	Email         *email.Channel
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// SetupCode guards the first-run page; serve prints it.
@@ -93,8 +95,9 @@ func New(d Deps) (*App, error) {
 		"entry": func(e model.TimelineEntry, inboxes map[int64]string) journeyEntry {
 			return journeyEntry{E: e, Inboxes: inboxes}
 		},
+		"size": humanSize,
 	}
-	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes"} {
+	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -135,6 +138,9 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/contacts/{id}", a.contactPage)
 		r.Get("/contacts/{id}/journey", a.journeyFragment)
 		r.Get("/settings/contact-attributes", a.attributesPage)
+		r.Get("/inbox/messages/{id}/html", a.messageHTML)
+		r.Get("/settings/email", a.emailSettingsPage)
+		r.Post("/settings/email/{id}", a.emailSettingsSave)
 	})
 }
 

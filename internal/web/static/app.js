@@ -961,3 +961,26 @@ if (state.openId) {
   showMessage(listEl.querySelector(`[data-open="${state.openId}"]`)?.dataset.message);
 }
 window.parley = { state, api };
+
+// Email: each mail's HTML sits in a sandboxed frame that runs no script;
+// it shares our origin, so the page sizes it to its content (again when a
+// quote unfolds or an image loads). Remote images load only on request.
+function fitFrame(frame) {
+  const doc = frame.contentDocument;
+  if (doc?.documentElement) frame.style.height = `${doc.documentElement.scrollHeight + 2}px`;
+}
+document.addEventListener('load', (e) => {
+  const frame = e.target;
+  if (!(frame instanceof HTMLIFrameElement) || !frame.matches('iframe.msg-html')) return;
+  fitFrame(frame);
+  const refit = () => fitFrame(frame);
+  frame.contentDocument?.addEventListener('toggle', refit, true);
+  frame.contentDocument?.addEventListener('load', refit, true);
+}, true);
+document.addEventListener('click', (e) => {
+  const button = e.target.closest?.('button.show-remote');
+  if (!button) return;
+  const frame = document.querySelector(`iframe.msg-html[data-message="${button.dataset.message}"]`);
+  if (frame) frame.src = `/inbox/messages/${button.dataset.message}/html?remote=1`;
+  button.remove();
+});

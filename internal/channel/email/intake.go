@@ -1,0 +1,316 @@
+package email
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley-hq/parley/internal/blob"
+	"github.com/parley-hq/parley/internal/contact"
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/store"
+)
+
+// Settings are an email inbox's settings (the inbox's settings JSON).
+type Settings struct {
+	// Address is the inbox's address: mail to it (or to address+anything)
+	// lands in this inbox, and replies go out from it.
+	Address  string `json:"address"`
+	FromName string `json:"from_name,omitempty"`
+	// MaxAttachmentBytes is the largest file kept per attachment.
+	MaxAttachmentBytes int64         `json:"max_attachment_bytes,omitempty"`
+	IMAP               *IMAPSettings `json:"imap,omitempty"`
+	SMTP               *SMTPSettings `json:"smtp,omitempty"`
+}
+
+// IMAPSettings say where to fetch an inbox's mail from.
+type IMAPSettings struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	TLS      string `json:"tls"` // "tls", "starttls" or "none"
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Mailbox  string `json:"mailbox"`
+	// PollSeconds is how often to look for new mail when the server has
+	// no IDLE; with IDLE it bounds how long one IDLE lasts.
+	PollSeconds int `json:"poll_seconds,omitempty"`
+}
+
+// SMTPSettings say how replies leave.
+type SMTPSettings struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	TLS      string `json:"tls"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// ParseSettings reads an inbox's settings.
+func ParseSettings(raw json.RawMessage) (Settings, error) {
+	var s Settings
+	if len(raw) == 0 {
+		return s, nil
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return s, fmt.Errorf("email settings: %w", err)
+	}
+	s.Address = strings.ToLower(strings.TrimSpace(s.Address))
+	if s.MaxAttachmentBytes <= 0 {
+		s.MaxAttachmentBytes = DefaultMaxAttachmentBytes
+	}
+	return s, nil
+}
+
+// Validate checks settings an admin is saving.
+func (s Settings) Validate() map[string]string {
+	fields := map[string]string{}
+	if s.Address != "" {
+		if _, err := contact.NormalizeEmail(s.Address); err != nil {
+			fields["settings.address"] = err.Error()
+		}
+	}
+	checkTLS := func(prefix, v string) {
+		if v != "" && v != "tls" && v != "starttls" && v != "none" {
+			fields[prefix+".tls"] = "must be tls, starttls or none"
+		}
+	}
+	if s.IMAP != nil {
+		if s.IMAP.Host == "" {
+			fields["settings.imap.host"] = "is required"
+		}
+		if s.IMAP.Port < 0 || s.IMAP.Port > 65535 {
+			fields["settings.imap.port"] = "must be a port number"
+		}
+		checkTLS("settings.imap", s.IMAP.TLS)
+	}
+	if s.SMTP != nil {
+		if s.SMTP.Host == "" {
+			fields["settings.smtp.host"] = "is required"
+		}
+		if s.SMTP.Port < 0 || s.SMTP.Port > 65535 {
+			fields["settings.smtp.port"] = "must be a port number"
+		}
+		checkTLS("settings.smtp", s.SMTP.TLS)
+	}
+	return fields
+}
+
+// Channel is the email channel: intake, listener, fetcher and delivery
+// share it.
+type Channel struct {
+	store *store.Store
+	conv  *conversation.Service
+	blobs *blob.Store
+	jobs  conversation.Enqueuer
+	now   func() time.Time
+	log   *slog.Logger
+	// Hostname names this Parley in Message-IDs and the SMTP greeting.
+	Hostname string
+	// Dial opens SMTP connections; tests point it at in-process servers.
+	dialTimeout time.Duration
+}
+
+// New builds the email channel and hooks it into the conversation service:
+// replies in email inboxes go out by SMTP, and listed messages carry their
+// mail details.
+func New(st *store.Store, conv *conversation.Service, blobs *blob.Store, jobs conversation.Enqueuer, now func() time.Time, log *slog.Logger) *Channel {
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &Channel{store: st, conv: conv, blobs: blobs, jobs: jobs, now: now, log: log.With("channel", "email"),
+		Hostname: "parley.localhost", dialTimeout: 30 * time.Second}
+	conv.SetOutbound(model.ChannelEmail, c.enqueueReply)
+	conv.SetDetails(c.details)
+	return c
+}
+
+// Outcome says what intake did with a message.
+type Outcome string
+
+// The outcomes.
+const (
+	Stored    Outcome = "stored"
+	Duplicate Outcome = "duplicate"
+)
+
+// Ingest stores one raw message in an inbox, exactly once: a message whose
+// key the inbox already holds (or that Parley itself sent) is a Duplicate
+// and changes nothing. also, if set, runs inside the same transaction (the
+// IMAP fetcher moves its position there).
+func (c *Channel) Ingest(ctx context.Context, inboxID int64, raw []byte, also func(ctx context.Context, tx *store.Tx) error) (Outcome, model.Message, error) {
+	inbox, err := c.store.InboxByID(ctx, inboxID)
+	if err != nil {
+		return "", model.Message{}, err
+	}
+	settings, err := ParseSettings(inbox.Settings)
+	if err != nil {
+		return "", model.Message{}, err
+	}
+	p, err := Parse(raw, ParseOptions{MaxAttachmentBytes: settings.MaxAttachmentBytes})
+	if err != nil {
+		return "", model.Message{}, err
+	}
+	if len(p.Problems) > 0 {
+		c.log.Info("broken MIME read as well as possible", "inbox", inboxID, "message_id", p.Key, "problems", p.Problems)
+	}
+	// Files go to the blob store before the transaction: content-addressed,
+	// so a rollback or a rerun leaves at worst an unreferenced file.
+	rawKey, err := c.blobs.Put(raw)
+	if err != nil {
+		return "", model.Message{}, err
+	}
+	keys := make([]string, len(p.Attachments))
+	for i, a := range p.Attachments {
+		if a.TooLarge {
+			continue
+		}
+		if keys[i], err = c.blobs.Put(a.Data); err != nil {
+			return "", model.Message{}, err
+		}
+	}
+	body := p.Text
+	if p.Auto {
+		body = strings.TrimSpace(body)
+	}
+	msg, err := c.conv.Receive(ctx, conversation.InboundRequest{
+		InboxID: inboxID,
+		Contact: contact.Ref{Email: p.FromEmail, Name: p.FromName},
+		Subject: p.Subject,
+		Body:    body,
+		Thread: func(ctx context.Context, tx *store.Tx, contactID int64) (int64, error) {
+			seen, err := tx.EmailKeySeen(ctx, inboxID, p.Key)
+			if err != nil {
+				return 0, err
+			}
+			if seen {
+				return 0, conversation.ErrSkip
+			}
+			return c.thread(ctx, tx, inbox, settings, p, contactID)
+		},
+		Record: func(ctx context.Context, tx *store.Tx, msg model.Message) error {
+			err := tx.CreateEmailMessage(ctx, store.EmailMessageInsert{InboxID: inboxID, MessageKey: p.Key, MessageID: msg.ID,
+				Direction: model.Incoming, From: p.FromEmail, To: strings.Join(append(p.To, p.Cc...), ", "), Subject: p.Subject,
+				HTML: p.HTML, Quoted: p.Quoted, RemoteImages: p.RemoteImages, Auto: p.Auto, AutoReason: p.AutoReason,
+				RawBlob: rawKey, Now: msg.CreatedAt})
+			if errors.Is(err, store.ErrConflict) {
+				return conversation.ErrSkip // a concurrent intake stored it first
+			} else if err != nil {
+				return err
+			}
+			for i, a := range p.Attachments {
+				err := tx.CreateAttachment(ctx, model.Attachment{MessageID: msg.ID, Filename: a.Filename, ContentType: a.ContentType,
+					ContentID: a.ContentID, Inline: a.Inline, Size: a.Size, BlobKey: keys[i]}, msg.CreatedAt)
+				if err != nil {
+					return err
+				}
+			}
+			if also != nil {
+				return also(ctx, tx)
+			}
+			return nil
+		},
+	})
+	if errors.Is(err, conversation.ErrSkip) {
+		if also != nil {
+			// The position still moves past a duplicate.
+			if err := c.store.InTx(ctx, func(tx *store.Tx) error { return also(ctx, tx) }); err != nil {
+				return "", model.Message{}, err
+			}
+		}
+		return Duplicate, model.Message{}, nil
+	}
+	if err != nil {
+		return "", model.Message{}, err
+	}
+	msg.Auto = p.Auto
+	return Stored, msg, nil
+}
+
+var subjectToken = regexp.MustCompile(`\[#(\d{1,18})\]`)
+
+// thread picks the conversation a message continues: by its In-Reply-To and
+// References first, then by a reply address (address+<id>@domain) or a
+// [#id] subject token, which count only for the conversation's own contact
+// so nobody can write into someone else's thread by guessing a number.
+func (c *Channel) thread(ctx context.Context, tx *store.Tx, inbox model.Inbox, s Settings, p *Parsed, contactID int64) (int64, error) {
+	keys := append(append([]string{}, p.References...), p.InReplyTo...)
+	id, err := tx.ConversationByMessageKeys(ctx, inbox.ID, keys)
+	if err == nil {
+		return id, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	var candidates []int64
+	for _, to := range append(append([]string{}, p.To...), p.Cc...) {
+		if n, ok := replyToken(s.Address, to); ok {
+			candidates = append(candidates, n)
+		}
+	}
+	if m := subjectToken.FindStringSubmatch(p.Subject); m != nil {
+		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+			candidates = append(candidates, n)
+		}
+	}
+	for _, n := range candidates {
+		conv, err := tx.ConversationByID(ctx, n)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		if conv.InboxID == inbox.ID && conv.Contact.ID == contactID {
+			return conv.ID, nil
+		}
+	}
+	return 0, nil
+}
+
+// ReplyAddress is the address replies to a conversation are asked to go to:
+// the inbox's address with +<conversation id>.
+func ReplyAddress(address string, convID int64) string {
+	local, domain, ok := strings.Cut(address, "@")
+	if !ok {
+		return address
+	}
+	return fmt.Sprintf("%s+%d@%s", local, convID, domain)
+}
+
+func replyToken(address, to string) (int64, bool) {
+	local, domain, ok := strings.Cut(strings.ToLower(address), "@")
+	toLocal, toDomain, ok2 := strings.Cut(strings.ToLower(to), "@")
+	if !ok || !ok2 || domain != toDomain {
+		return 0, false
+	}
+	base, tag, ok := strings.Cut(toLocal, "+")
+	if !ok || base != local {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(tag, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// MatchesAddress reports whether mail to rcpt belongs to an inbox with
+// this address (exactly, or with a +tag).
+func MatchesAddress(address, rcpt string) bool {
+	address, rcpt = strings.ToLower(address), strings.ToLower(strings.TrimSpace(rcpt))
+	if address == "" {
+		return false
+	}
+	if rcpt == address {
+		return true
+	}
+	local, domain, ok := strings.Cut(address, "@")
+	rl, rd, ok2 := strings.Cut(rcpt, "@")
+	if !ok || !ok2 || rd != domain {
+		return false
+	}
+	base, _, _ := strings.Cut(rl, "+")
+	return base == local
+}
