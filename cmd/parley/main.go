@@ -105,11 +105,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	d.register(fs)
 	addr := fs.String("addr", env("PARLEY_ADDR", "127.0.0.1:8080"), "address to listen on")
+	publicURL := fs.String("public-url", env("PARLEY_PUBLIC_URL", ""), "where customers reach this server, for links in CSAT surveys (https://help.example.com)")
 	demoFlag := fs.Bool("demo", env("PARLEY_DEMO", "") == "true" || env("PARLEY_DEMO", "") == "1", "fill an empty database with a demo helpdesk")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DatabaseURL: d.database, Demo: *demoFlag, Logger: logger})
+	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DatabaseURL: d.database, Demo: *demoFlag, Logger: logger, PublicURL: *publicURL})
 	if err != nil {
 		return err
 	}

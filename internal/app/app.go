@@ -15,12 +15,16 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/automation"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/csat"
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
+	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/template"
 	"github.com/parley-hq/parley/internal/view"
 	"github.com/parley-hq/parley/internal/web"
 )
@@ -36,6 +40,12 @@ type Config struct {
 	Now func() time.Time
 	// JobPollInterval is how often idle nodes look for due jobs.
 	JobPollInterval time.Duration
+	// PublicURL is where customers reach this server (links in CSAT
+	// surveys), like "https://help.example.com".
+	PublicURL string
+	// AllowPrivateWebhooks lets automation webhooks reach loopback and
+	// private addresses (tests, self-hosted receivers).
+	AllowPrivateWebhooks bool
 }
 
 // App is a built Parley.
@@ -47,6 +57,9 @@ type App struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Views         *view.Service
+	Templates     *template.Service
+	Macros        *macro.Service
+	Automation    *automation.Service
 	Hub           *realtime.Hub
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
@@ -82,6 +95,18 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
 	a.Views = view.New(st, a.Conversations, cfg.Now)
+	if cfg.PublicURL == "" && cfg.Addr != "" {
+		cfg.PublicURL = "http://" + cfg.Addr
+	}
+	// Business hours are not wired yet: every inbox counts as open.
+	hours := conversation.AlwaysOpen{}
+	a.Templates = template.New(st, a.Conversations, hours, cfg.Now)
+	a.Macros = macro.New(st, cfg.Now)
+	a.Automation = automation.New(st, cfg.Now)
+	a.Conversations.SetAutomation(conversation.AutomationDeps{Rules: a.Automation, Templates: a.Templates, Hours: hours,
+		PublicURL: cfg.PublicURL, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks})
+	a.Conversations.RegisterAutomationWorkers(q.Workers)
+	a.Accounts.OnUnavailable = a.Conversations.UserUnavailableTx
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -98,7 +123,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger,
+		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation})
+	csat.Routes(r, a.Conversations)
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil
