@@ -1,0 +1,110 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/macro"
+	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/template"
+	"github.com/parley-hq/parley/internal/testutil"
+)
+
+func TestSlashTemplatePickerInsertsThePreview(t *testing.T) {
+	w := newWorkspace(t)
+	for _, tp := range []template.Request{
+		{Name: ptr("Refund on its way"), Body: ptr(`Hi {{ contact.first_name | default: "there" }}, {{ agent.name }} here: refund for #{{ conversation.number }} sent.`), Scope: ptr("everyone")},
+		{Name: ptr("Refund policy"), Body: ptr(`Your plan: {{ contact.attributes.plan }}`), Scope: ptr("everyone")},
+		{Name: ptr("Goodbye"), Body: ptr(`Bye`), Scope: ptr("everyone")},
+	} {
+		_, err := w.e.Templates.Create(context.Background(), w.admin, tp)
+		testutil.NoErr(t, err)
+	}
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	open(t, ctx, w.convID)
+	// "/ref" offers the two refund templates; ↓ Enter picks the second.
+	do(t, ctx,
+		chromedp.Click(`#compose-body`),
+		chromedp.SendKeys(`#compose-body`, "/ref"),
+		chromedp.WaitVisible(`#template-picker li[aria-selected="true"]`),
+	)
+	if got := textOf(t, ctx, `#template-picker`); !strings.Contains(got, "Refund on its way") || !strings.Contains(got, "Refund policy") || strings.Contains(got, "Goodbye") {
+		t.Fatalf("picker offers %q", got)
+	}
+	do(t, ctx, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent("\r"), chromedp.WaitVisible(`#template-missing`))
+	if got := textOf(t, ctx, `#template-missing`); !strings.Contains(got, "contact.attributes.plan") {
+		t.Fatalf("missing variables shown as %q", got)
+	}
+	// Start again with the first template: its preview has the real values.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("compose-body").value = ""`), chromedp.SendKeys(`#compose-body`, "/refund"),
+		chromedp.WaitVisible(`#template-picker`), chromedp.KeyEvent("\r"),
+		chromedp.WaitNotPresent(`#template-picker`))
+	want := "Hi jo, agent@example.com here: refund for #" + itoa(w.convID) + " sent."
+	within(t, ctx, 5*time.Second, "the preview", chromedp.Poll[chromedp.Void](`document.getElementById("compose-body").value === `+quote(want)))
+	if textOf(t, ctx, `#template-missing`) != "" {
+		t.Fatalf("a complete template still warns")
+	}
+	do(t, ctx, chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)), message(want))
+	msgs := w.messages(t, w.convID)
+	if last := msgs[len(msgs)-1]; last.Body != want {
+		t.Fatalf("sent %q", last.Body)
+	}
+	tps, err := w.e.Templates.List(context.Background(), w.admin)
+	testutil.NoErr(t, err)
+	for _, tp := range tps {
+		if tp.Name == "Refund on its way" && tp.UsageCount != 1 {
+			t.Fatalf("usage = %d", tp.UsageCount)
+		}
+	}
+}
+
+func TestApplyAMacroFromTheConversation(t *testing.T) {
+	w := newWorkspace(t)
+	tp, err := w.e.Templates.Create(context.Background(), w.admin, template.Request{Name: ptr("Done"), Body: ptr("All sorted, {{ contact.first_name }}."), Scope: ptr("everyone")})
+	testutil.NoErr(t, err)
+	resolved := model.StatusResolved
+	_, err = w.e.Macros.Create(context.Background(), w.admin, macro.Request{Name: ptr("Sort and resolve"),
+		TemplateID: model.Nullable[int64]{Set: true, Value: tp.ID},
+		Actions:    &conversation.Changes{Status: &resolved, AddTags: []string{"sorted"}}})
+	testutil.NoErr(t, err)
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	open(t, ctx, w.convID)
+	// The macro menu (shortcut m) fills itself when focused; picking one applies it.
+	// Live updates may redraw the pane, so focus the menu as it now is until it has filled.
+	within(t, ctx, 10*time.Second, "the macro menu", chromedp.Poll[chromedp.Void](`(() => {
+		const el = document.getElementById("macro-select");
+		if (!el) return false;
+		el.focus();
+		el.dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
+		return [...el.options].some(o => o.textContent === "Sort and resolve");
+	})()`))
+	do(t, ctx, chooseByText(`#macro-select`, "Sort and resolve"), message("All sorted, jo."), activity("resolved"))
+	c := w.conversation(t, w.convID)
+	if c.Status != model.StatusResolved || len(c.Tags) != 1 || c.Tags[0] != "sorted" {
+		t.Fatalf("after the macro: %s %v", c.Status, c.Tags)
+	}
+}
+
+func chooseByText(css, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`(() => {
+		const el = document.querySelector(` + quote(css) + `);
+		const o = [...el.options].find(o => o.textContent === ` + quote(text) + `);
+		el.value = o.value;
+		el.dispatchEvent(new Event('change', { bubbles: true }));
+	})()`)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func quote(s string) string { return strconv.Quote(s) }
