@@ -80,6 +80,9 @@ type suiteEnv struct {
 
 func runSuite(o options) int {
 	so := o.suite
+	if so.name == "automation" {
+		return runAutomation()
+	}
 	if so.name != "web" && so.name != "triage" {
 		fmt.Fprintf(os.Stderr, "bench: -suite %q: want default, web or triage\n", so.name)
 		return 2
