@@ -47,7 +47,7 @@ func TestSlashTemplatePickerInsertsThePreview(t *testing.T) {
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("compose-body").value = ""`), chromedp.SendKeys(`#compose-body`, "/refund"),
 		chromedp.WaitVisible(`#template-picker`), chromedp.KeyEvent("\r"),
 		chromedp.WaitNotPresent(`#template-picker`))
-	want := "Hi jo, agent@example.com here: refund for #" + itoa(w.convID) + " sent."
+	want := "Hi kim, agent@example.com here: refund for #" + itoa(w.convID) + " sent."
 	within(t, ctx, 5*time.Second, "the preview", chromedp.Poll[chromedp.Void](`document.getElementById("compose-body").value === `+quote(want)))
 	if textOf(t, ctx, `#template-missing`) != "" {
 		t.Fatalf("a complete template still warns")
@@ -87,7 +87,7 @@ func TestApplyAMacroFromTheConversation(t *testing.T) {
 		el.dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
 		return [...el.options].some(o => o.textContent === "Sort and resolve");
 	})()`))
-	do(t, ctx, chooseByText(`#macro-select`, "Sort and resolve"), message("All sorted, jo."), activity("resolved"))
+	do(t, ctx, chooseByText(`#macro-select`, "Sort and resolve"), message("All sorted, kim."), activity("resolved"))
 	c := w.conversation(t, w.convID)
 	if c.Status != model.StatusResolved || len(c.Tags) != 1 || c.Tags[0] != "sorted" {
 		t.Fatalf("after the macro: %s %v", c.Status, c.Tags)

@@ -38,9 +38,11 @@ function highlight(i) {
 }
 
 async function updatePicker(ta) {
+  if (!slashQuery(ta)) { closePicker(); return; }
+  const all = await loadTemplates();
+  // Read the query after the wait: a later keystroke may have changed it.
   const q = slashQuery(ta);
   if (!q) { closePicker(); return; }
-  const all = await loadTemplates();
   const items = all.filter(t => t.name.toLowerCase().includes(q.query) || (t.folder || '').toLowerCase().includes(q.query)).slice(0, 8);
   closePicker();
   if (!items.length) return;
