@@ -108,3 +108,53 @@ func ptr[T any](v T) *T { return &v }
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+func TestAutomationSettingsPage(t *testing.T) {
+	w := newWorkspace(t)
+	ctx := browser(t)
+	signIn(t, ctx, w, "admin@example.com")
+	do(t, ctx, click(`a[href="/settings/automation"]`), chromedp.WaitVisible(`#template-form`))
+	// A shared template, then a macro that replies with it.
+	do(t, ctx,
+		chromedp.SendKeys(`#template-form [name=name]`, "Thanks"),
+		chromedp.SendKeys(`#template-form [name=folder]`, "Closing"),
+		choose(`#template-form [name=scope]`, "everyone"),
+		chromedp.SendKeys(`#template-form [name=body]`, "Thanks, {{ contact.first_name }}!"),
+		click(`#template-form button`),
+		chromedp.WaitVisible(`//tbody[@id="templates"]//td[.="Thanks"]`),
+		chromedp.WaitReady(`//select[@name="template_id"]/option[.="Thanks"]`),
+		chromedp.SendKeys(`#macro-form [name=name]`, "Thank and resolve"),
+		chooseByText(`#macro-form [name=template_id]`, "Thanks"),
+		choose(`#macro-form [name=status]`, "resolved"),
+		chromedp.SendKeys(`#macro-form [name=add_tags]`, "done, thanked"),
+		click(`#macro-form button`),
+		chromedp.WaitVisible(`//tbody[@id="macros"]//td[.="Thank and resolve"]`),
+	)
+	// A rule from JSON, and an inbox set to round robin with a 2-day auto-resolve.
+	do(t, ctx,
+		chromedp.SendKeys(`#rule-form [name=name]`, "Tag refunds"),
+		click(`#rule-form button`),
+		chromedp.WaitVisible(`//tbody[@id="rules"]//td[.="Tag refunds"]`),
+		choose(`tr[data-inbox] [name=assign_mode]`, "round_robin"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('tr[data-inbox] [name=auto_resolve_after]').value = '48h'`),
+		click(`tr[data-inbox] .save-inbox`),
+		chromedp.WaitVisible(`//p[@id="settings-status"][.="Inbox settings saved"]`),
+	)
+	ms, err := w.e.Macros.List(context.Background(), w.admin)
+	testutil.NoErr(t, err)
+	if len(ms) != 1 || ms[0].TemplateID == nil || !strings.Contains(string(ms[0].Actions), `"resolved"`) || !strings.Contains(string(ms[0].Actions), `"thanked"`) {
+		t.Fatalf("macros = %+v", ms)
+	}
+	rules, err := w.e.Automation.List(context.Background(), w.admin)
+	testutil.NoErr(t, err)
+	if len(rules) != 1 || rules[0].When != "conversation_created" {
+		t.Fatalf("rules = %+v", rules)
+	}
+	ia, err := w.e.Automation.InboxSettings(context.Background(), w.admin, w.inbox)
+	testutil.NoErr(t, err)
+	in, err := w.e.Accounts.GetInbox(context.Background(), w.admin, w.inbox)
+	testutil.NoErr(t, err)
+	if ia.AssignMode != model.AssignRoundRobin || in.AutoResolveAfter != "48h0m0s" {
+		t.Fatalf("inbox = %+v, auto-resolve %s", ia, in.AutoResolveAfter)
+	}
+}

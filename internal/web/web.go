@@ -90,7 +90,7 @@ func New(d Deps) (*App, error) {
 		"query":      queryString,
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
 	}
-	for _, page := range []string{"login", "setup", "inbox"} {
+	for _, page := range []string{"login", "setup", "inbox", "settings"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -128,6 +128,7 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/inbox/sidebar", a.sidebarFragment)
 		r.Get("/inbox/filter", a.filterJSON)
 		r.Get("/inbox/conversations/{id}", a.paneFragment)
+		r.Get("/settings/automation", a.settingsPage)
 	})
 }
 
