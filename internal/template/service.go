@@ -327,8 +327,8 @@ func (s *Service) Vars(ctx context.Context, tx *store.Tx, actor model.Actor, c m
 		return nil, err
 	}
 	return map[string]any{
-		"contact": map[string]any{"name": ct.Name, "first_name": FirstName(ct.Name), "email": ct.Email, "attributes": attrs},
-		"agent":   map[string]any{"name": agentName, "first_name": FirstName(agentName)},
+		"contact":      map[string]any{"name": ct.Name, "first_name": FirstName(ct.Name), "email": ct.Email, "attributes": attrs},
+		"agent":        map[string]any{"name": agentName, "first_name": FirstName(agentName)},
 		"conversation": map[string]any{"number": c.ID, "subject": c.Subject},
 		"inbox":        map[string]any{"name": inbox.Name, "within_business_hours": within},
 	}, nil
