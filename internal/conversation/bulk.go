@@ -90,7 +90,7 @@ type bulkPlan struct {
 	MacroID    *int64         `json:"macro_id,omitempty"`
 }
 
-func (s *Service) validateBulk(req *BulkRequest) (bulkPlan, error) {
+func (s *Service) validateBulk(ctx context.Context, req *BulkRequest) (bulkPlan, error) {
 	if req.Set.Subject != nil {
 		return bulkPlan{}, apperr.Field("set.subject", "subjects cannot be set in bulk")
 	}
@@ -121,7 +121,7 @@ func (s *Service) validateBulk(req *BulkRequest) (bulkPlan, error) {
 		if *req.MacroID <= 0 {
 			return plan, apperr.Field("macro_id", "must be a macro id")
 		}
-		if _, err := s.store.MacroByID(context.Background(), *req.MacroID); err != nil {
+		if _, err := s.store.MacroByID(ctx, *req.MacroID); err != nil {
 			return plan, apperr.Field("macro_id", "no such macro")
 		}
 		plan.MacroID = req.MacroID
@@ -139,7 +139,7 @@ func (s *Service) validateBulk(req *BulkRequest) (bulkPlan, error) {
 // conversations are done before it returns; larger sets run as a durable
 // job whose progress Operation reports.
 func (s *Service) Bulk(ctx context.Context, actor model.Actor, req BulkRequest) (BulkOperation, error) {
-	plan, err := s.validateBulk(&req)
+	plan, err := s.validateBulk(ctx, &req)
 	if err != nil {
 		return BulkOperation{}, err
 	}
