@@ -113,7 +113,8 @@ func TestAutomationSettingsPage(t *testing.T) {
 	w := newWorkspace(t)
 	ctx := browser(t)
 	signIn(t, ctx, w, "admin@example.com")
-	do(t, ctx, click(`a[href="/settings/automation"]`), chromedp.WaitVisible(`#template-form`))
+	do(t, ctx, click(`a[href="/settings/automation"]`), chromedp.WaitVisible(`#template-form`),
+		chromedp.WaitReady(`tr[data-inbox][data-loaded]`))
 	// A shared template, then a macro that replies with it.
 	do(t, ctx,
 		chromedp.SendKeys(`#template-form [name=name]`, "Thanks"),

@@ -86,8 +86,10 @@ async function load() {
     removeButton(tr, `/automation-rules/${x.id}`, x.name);
     rb.appendChild(tr);
   }
-  for (const row of document.querySelectorAll('tr[data-inbox]')) {
+  // Inbox rows are filled once: a later reload must not undo unsaved edits.
+  for (const row of document.querySelectorAll('tr[data-inbox]:not([data-loaded])')) {
     const res = await api('GET', `/inboxes/${row.dataset.inbox}/automation`);
+    row.dataset.loaded = '1';
     if (!res.ok) continue;
     row.querySelector('[name=assign_mode]').value = res.data.assign_mode;
     row.querySelector('[name=reassign_after]').value = res.data.reassign_after;
