@@ -1,6 +1,10 @@
 package automation_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -171,6 +175,47 @@ func TestNoReplyRule(t *testing.T) {
 		got, _ = e.Conversations.Get(ctx, f.admin, c2.ID)
 		if got.Priority == model.PriorityUrgent {
 			t.Fatal("a stale no-reply job fired")
+		}
+	})
+}
+
+func TestWebhookActionIsADurableSignedJob(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		f := setup(t, e)
+		var r struct {
+			ID            int64  `json:"id"`
+			WebhookSecret string `json:"webhook_secret"`
+		}
+		f.call(t, f.adminTok, "POST", api+"/automation-rules", map[string]any{"name": "Tell the CRM", "when": "conversation_created",
+			"then": []any{map[string]any{"type": "webhook", "value": "https://crm.example.com/hook"}}}, 201).Decode(t, &r)
+		if !strings.HasPrefix(r.WebhookSecret, "whsec_") {
+			t.Fatalf("secret = %q", r.WebhookSecret)
+		}
+		c := f.customer(t, "Skinner", "s@example.com", "Hook", "hello")
+		var args string
+		q := `SELECT args FROM river_job WHERE kind = 'automation.webhook'`
+		if e.Dialect == "sqlite" {
+			q = `SELECT json(args) FROM river_job WHERE kind = 'automation.webhook'` // River keeps JSONB there
+		}
+		testutil.NoErr(t, e.Store.Reader.QueryRow(q).Scan(&args))
+		var job conversation.WebhookArgs
+		testutil.NoErr(t, json.Unmarshal([]byte(args), &job))
+		var payload struct {
+			Event        string `json:"event"`
+			Conversation struct {
+				ID int64 `json:"id"`
+			} `json:"conversation"`
+		}
+		testutil.NoErr(t, json.Unmarshal(job.Body, &payload))
+		if job.URL != "https://crm.example.com/hook" || job.RuleID != r.ID || job.Secret != r.WebhookSecret ||
+			payload.Event != "automation.webhook" || payload.Conversation.ID != c.ID {
+			t.Fatalf("job = %+v, payload %+v", job, payload)
+		}
+		mac := hmac.New(sha256.New, []byte(r.WebhookSecret))
+		fmt.Fprintf(mac, "%d.", int64(1700000000))
+		mac.Write(job.Body)
+		if got, want := conversation.Sign(r.WebhookSecret, 1700000000, job.Body), "sha256="+hex.EncodeToString(mac.Sum(nil)); got != want {
+			t.Fatalf("signature %s, want %s", got, want)
 		}
 	})
 }
