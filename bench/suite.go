@@ -87,6 +87,9 @@ func runSuite(o options) int {
 	if so.name == "email" {
 		return runEmailSuite(o)
 	}
+	if so.name == "automation" {
+		return runAutomation()
+	}
 	if so.name != "web" && so.name != "triage" && so.name != "profiles" {
 		fmt.Fprintf(os.Stderr, "bench: -suite %q: want default, web or triage\n", so.name)
 		return 2

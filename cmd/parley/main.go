@@ -106,12 +106,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	d.register(fs)
 	addr := fs.String("addr", env("PARLEY_ADDR", "127.0.0.1:8080"), "address to listen on")
 	smtpAddr := fs.String("smtp-addr", env("PARLEY_SMTP_ADDR", ""), "address for Parley's own SMTP listener (mail for email inboxes), e.g. :2525")
+	publicURL := fs.String("public-url", env("PARLEY_PUBLIC_URL", ""), "where customers reach this server, for links in CSAT surveys (https://help.example.com)")
 	demoFlag := fs.Bool("demo", env("PARLEY_DEMO", "") == "true" || env("PARLEY_DEMO", "") == "1", "fill an empty database with a demo helpdesk")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DatabaseURL: d.database, Demo: *demoFlag, Logger: logger,
-		SMTPAddr: *smtpAddr})
+		SMTPAddr: *smtpAddr, PublicURL: *publicURL})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,9 @@ type Service struct {
 	now    func() time.Time
 	login  *limiter
 	tokens *tokenCache
+	// OnUnavailable, if set, runs in the transaction that makes a user
+	// unavailable (auto-assignment hands their conversations on).
+	OnUnavailable func(ctx context.Context, tx *store.Tx, userID int64) error
 }
 
 // New returns an account service.
@@ -181,6 +184,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor model.Actor, id int64, p
 		}
 		if p.Role != nil {
 			u.Role = *p.Role
+		}
+		if p.Available != nil && !*p.Available && u.Available && s.OnUnavailable != nil {
+			if err := s.OnUnavailable(ctx, tx, u.ID); err != nil {
+				return err
+			}
 		}
 		if p.Available != nil {
 			u.Available = *p.Available

@@ -16,14 +16,18 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/automation"
 	"github.com/parley-hq/parley/internal/blob"
 	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/csat"
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
+	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/template"
 	"github.com/parley-hq/parley/internal/view"
 	"github.com/parley-hq/parley/internal/web"
 )
@@ -42,6 +46,12 @@ type Config struct {
 	// SMTPAddr, if set, is where Parley's own SMTP listener takes mail
 	// for email inboxes.
 	SMTPAddr string
+	// PublicURL is where customers reach this server (links in CSAT
+	// surveys), like "https://help.example.com".
+	PublicURL string
+	// AllowPrivateWebhooks lets automation webhooks reach loopback and
+	// private addresses (tests, self-hosted receivers).
+	AllowPrivateWebhooks bool
 }
 
 // App is a built Parley.
@@ -53,6 +63,9 @@ type App struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Views         *view.Service
+	Templates     *template.Service
+	Macros        *macro.Service
+	Automation    *automation.Service
 	Hub           *realtime.Hub
 	Blobs         *blob.Store
 	Email         *email.Channel
@@ -96,6 +109,18 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Email = email.New(st, a.Conversations, a.Blobs, q, cfg.Now, cfg.Logger)
 	a.Email.RegisterWorkers(q.Workers)
+	if cfg.PublicURL == "" && cfg.Addr != "" {
+		cfg.PublicURL = "http://" + cfg.Addr
+	}
+	// Business hours are not wired yet: every inbox counts as open.
+	hours := conversation.AlwaysOpen{}
+	a.Templates = template.New(st, a.Conversations, hours, cfg.Now)
+	a.Macros = macro.New(st, cfg.Now)
+	a.Automation = automation.New(st, cfg.Now)
+	a.Conversations.SetAutomation(conversation.AutomationDeps{Rules: a.Automation, Templates: a.Templates, Hours: hours,
+		PublicURL: cfg.PublicURL, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks})
+	a.Conversations.RegisterAutomationWorkers(q.Workers)
+	a.Accounts.OnUnavailable = a.Conversations.UserUnavailableTx
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -112,7 +137,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger})
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
+		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation})
+	csat.Routes(r, a.Conversations)
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

@@ -31,6 +31,8 @@ type BulkRequest struct {
 	Set        Patch       `json:"set"`
 	AddTags    []string    `json:"add_tags"`
 	RemoveTags []string    `json:"remove_tags"`
+	// MacroID applies a macro to each conversation, after set and tags.
+	MacroID *int64 `json:"macro_id"`
 }
 
 // BulkSkip says why one conversation was left alone.
@@ -85,9 +87,10 @@ type bulkPlan struct {
 	Priority   model.Priority `json:"-"`
 	AddTags    []string       `json:"add_tags"`
 	RemoveTags []string       `json:"remove_tags"`
+	MacroID    *int64         `json:"macro_id,omitempty"`
 }
 
-func (s *Service) validateBulk(req *BulkRequest) (bulkPlan, error) {
+func (s *Service) validateBulk(ctx context.Context, req *BulkRequest) (bulkPlan, error) {
 	if req.Set.Subject != nil {
 		return bulkPlan{}, apperr.Field("set.subject", "subjects cannot be set in bulk")
 	}
@@ -114,8 +117,17 @@ func (s *Service) validateBulk(req *BulkRequest) (bulkPlan, error) {
 			return plan, apperr.Field("remove_tags", err.(*apperr.Error).Fields["tags"])
 		}
 	}
-	if !req.Set.editsFields() && req.Set.Status == nil && len(plan.AddTags) == 0 && len(plan.RemoveTags) == 0 {
-		return plan, apperr.Invalid("nothing to change: send set, add_tags or remove_tags", nil)
+	if req.MacroID != nil {
+		if *req.MacroID <= 0 {
+			return plan, apperr.Field("macro_id", "must be a macro id")
+		}
+		if _, err := s.store.MacroByID(ctx, *req.MacroID); err != nil {
+			return plan, apperr.Field("macro_id", "no such macro")
+		}
+		plan.MacroID = req.MacroID
+	}
+	if !req.Set.editsFields() && req.Set.Status == nil && len(plan.AddTags) == 0 && len(plan.RemoveTags) == 0 && plan.MacroID == nil {
+		return plan, apperr.Invalid("nothing to change: send set, add_tags, remove_tags or macro_id", nil)
 	}
 	return plan, nil
 }
@@ -127,7 +139,7 @@ func (s *Service) validateBulk(req *BulkRequest) (bulkPlan, error) {
 // conversations are done before it returns; larger sets run as a durable
 // job whose progress Operation reports.
 func (s *Service) Bulk(ctx context.Context, actor model.Actor, req BulkRequest) (BulkOperation, error) {
-	plan, err := s.validateBulk(&req)
+	plan, err := s.validateBulk(ctx, &req)
 	if err != nil {
 		return BulkOperation{}, err
 	}
@@ -315,6 +327,11 @@ func (s *Service) changeOne(ctx context.Context, actor model.Actor, opID int64, 
 		}
 		if len(plan.RemoveTags) > 0 {
 			if _, err := o.removeTags(ctx, &c, plan.RemoveTags); err != nil {
+				return err
+			}
+		}
+		if plan.MacroID != nil {
+			if err := o.applyMacroTo(ctx, &c, *plan.MacroID); err != nil {
 				return err
 			}
 		}

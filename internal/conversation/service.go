@@ -36,6 +36,8 @@ type Service struct {
 	// outbound sends agents' replies out, per channel (inbound.go).
 	outbound map[model.Channel]OutboundFunc
 	details  []DetailsFunc
+	// auto holds the rules, templates and business hours (automation.go).
+	auto AutomationDeps
 }
 
 // New returns a conversation service. now is the clock (tests and the demo
@@ -75,6 +77,9 @@ type MessageRequest struct {
 	// someone else has written since, the reply is refused with a conflict
 	// so the author can review first (collision control).
 	LastSeenMessageID *int64 `json:"last_seen_message_id"`
+	// Auto marks an incoming message as auto-submitted (an out-of-office
+	// reply, a bounce): automation never replies to it.
+	Auto bool `json:"auto"`
 }
 
 // Patch changes a conversation; absent fields stay as they are.
@@ -85,6 +90,9 @@ type Patch struct {
 	TeamID       model.Nullable[int64]     `json:"team_id,omitzero"`
 	SnoozedUntil model.Nullable[time.Time] `json:"snoozed_until,omitzero"`
 	Subject      *string                   `json:"subject"`
+	// SnoozedUntilReply snoozes until the customer replies (true) instead
+	// of until a time; snoozed_until then reads 9999-12-31T23:59:59Z.
+	SnoozedUntilReply *bool `json:"snoozed_until_reply,omitempty"`
 }
 
 // op is one command's working state: its transaction, clock and the events
@@ -95,13 +103,17 @@ type op struct {
 	actor  model.Actor
 	now    time.Time
 	events []int64
+	auto   autoState
 }
 
 func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) error) error {
 	var o *op
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
 		o = &op{s: s, tx: tx, actor: actor, now: s.now().UTC().Truncate(time.Millisecond)}
-		return fn(o)
+		if err := fn(o); err != nil {
+			return err
+		}
+		return o.automate(ctx)
 	})
 	if err == nil && len(o.events) > 0 {
 		s.committed(o.events)
@@ -183,11 +195,13 @@ func validateMessage(req *MessageRequest, fields map[string]string, prefix strin
 	if kind == model.KindNote && dir == model.Incoming {
 		fields[prefix+"kind"] = "a note is internal and cannot come from the customer"
 	}
-	if req.TemplateID != nil {
-		fields[prefix+"template_id"] = "templates are not available yet"
+	if req.TemplateID != nil && (*req.TemplateID <= 0 || kind == model.KindNote || dir == model.Incoming) {
+		fields[prefix+"template_id"] = "must be a template id, for an outgoing reply"
 	}
 	req.Body = strings.TrimSpace(req.Body)
 	switch {
+	case req.Body == "" && req.TemplateID != nil:
+		// The template is rendered for the conversation when it is sent.
 	case req.Body == "":
 		fields[prefix+"body"] = "is required"
 	case len(req.Body) > MaxBodyLength:
@@ -226,6 +240,9 @@ func (s *Service) Create(ctx context.Context, actor model.Actor, req CreateReque
 		priority = p
 	}
 	kind, dir := validateMessage(&req.Message, fields, "message.")
+	if req.Message.TemplateID != nil {
+		fields["message.template_id"] = "templates fill in a conversation's values: start the conversation, then reply with the template"
+	}
 	if kind == model.KindNote {
 		fields["message.kind"] = "a conversation starts with a reply, not a note"
 	}
@@ -260,6 +277,7 @@ func (s *Service) Create(ctx context.Context, actor model.Actor, req CreateReque
 			return err
 		}
 		id = c.ID
+		o.auto.msgAuto = req.Message.Auto
 		_, _, err = o.addMessage(ctx, &c, inbox, kind, dir, req.Message.Body)
 		return err
 	})
@@ -289,6 +307,7 @@ func (o *op) create(ctx context.Context, in store.ConversationInsert, previous *
 	if err := o.event(ctx, id, "conversation.created", nil, after); err != nil {
 		return model.Conversation{}, err
 	}
+	o.trigger(Trigger{Event: TriggerCreated, ConversationID: id})
 	if previous != nil {
 		if err := o.event(ctx, previous.ID, "conversation.followed_up", nil, map[string]any{"conversation_id": id}); err != nil {
 			return model.Conversation{}, err
@@ -343,9 +362,23 @@ func (s *Service) AddMessage(ctx context.Context, actor model.Actor, convID int6
 					Fields:  map[string]string{"last_seen_message_id": "is no longer the newest message"}}
 			}
 		}
+		if req.Body == "" && req.TemplateID != nil {
+			if o.s.auto.Templates == nil {
+				return apperr.Field("template_id", "templates are not available")
+			}
+			if req.Body, err = o.s.auto.Templates.RenderTx(ctx, o.tx, actor, *req.TemplateID, c, true); err != nil {
+				return err
+			}
+		}
+		o.auto.msgAuto = req.Auto
 		msg, c, err = o.addMessage(ctx, &c, inbox, kind, dir, req.Body)
 		if err != nil {
 			return err
+		}
+		if req.TemplateID != nil {
+			if err := o.tx.CountTemplateUse(ctx, *req.TemplateID, o.now); err != nil {
+				return err
+			}
 		}
 		if then != nil {
 			action, err := actionForStatus(*then)
@@ -368,6 +401,10 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 	action := ActAgentReply
 	switch {
 	case kind == model.KindNote:
+		action = ActNote
+	case o.actor.IsSystem() && dir == model.Outgoing:
+		// An automatic reply (acknowledgement, survey, rule) is no agent's
+		// answer: it neither opens the conversation nor stops its clocks.
 		action = ActNote
 	case dir == model.Incoming:
 		action = ActCustomerMessage
@@ -419,6 +456,7 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 	if err := o.deliver(ctx, *c, inbox, msg); err != nil {
 		return msg, *c, err
 	}
+	o.messageAdded(c, msg)
 	c.MessageCount++
 	c.LastActivityAt, c.UpdatedAt = o.now, o.now
 	if kind == model.KindReply {
@@ -485,6 +523,7 @@ func (o *op) setStatus(ctx context.Context, c *model.Conversation, inbox model.I
 	if err := o.event(ctx, c.ID, "status.changed", map[string]any{"status": before}, after); err != nil {
 		return err
 	}
+	o.trigger(Trigger{Event: TriggerStatusChanged, ConversationID: c.ID})
 	if !snoozable(to) && c.SnoozedUntil != nil {
 		if err := o.setSnooze(ctx, c, nil, "status changed"); err != nil {
 			return err
@@ -514,8 +553,8 @@ func (o *op) setSnooze(ctx context.Context, c *model.Conversation, until *time.T
 	if err := o.event(ctx, c.ID, "snooze.changed", before, after); err != nil {
 		return err
 	}
-	if until == nil {
-		return nil
+	if until == nil || until.Equal(SnoozeUntilReply) {
+		return nil // until the customer replies: their message ends it
 	}
 	return o.s.jobs.InsertTx(ctx, o.tx, WakeArgs{ConversationID: c.ID, SnoozedUntil: store.Millis(*until)},
 		&river.InsertOpts{ScheduledAt: *until})
@@ -548,6 +587,15 @@ func (s *Service) validatePatch(p *Patch, requireChange bool) (model.Priority, e
 	}
 	if p.SnoozedUntil.Set && !p.SnoozedUntil.Null && !p.SnoozedUntil.Value.After(s.now()) {
 		fields["snoozed_until"] = "must be in the future"
+	}
+	if p.SnoozedUntilReply != nil {
+		if p.SnoozedUntil.Set {
+			fields["snoozed_until_reply"] = "send either snoozed_until or snoozed_until_reply"
+		} else if *p.SnoozedUntilReply {
+			p.SnoozedUntil = model.Nullable[time.Time]{Set: true, Value: SnoozeUntilReply}
+		} else {
+			p.SnoozedUntil = model.Nullable[time.Time]{Set: true, Null: true}
+		}
 	}
 	if len(fields) > 0 {
 		return priority, apperr.Invalid("the change is not valid", fields)

@@ -62,6 +62,9 @@ func Seed(ctx context.Context, a *app.App) (*Login, error) {
 		}
 		return nil, err
 	}
+	if err := seedAutomation(ctx, a, s.admin); err != nil {
+		return nil, err
+	}
 	secret, _, err := a.Accounts.CreateToken(ctx, model.System, s.admin.UserID, "demo")
 	if err != nil {
 		return nil, err

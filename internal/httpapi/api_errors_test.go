@@ -130,6 +130,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", api + "/contact-attributes", map[string]any{"key": "seats", "label": "Seats", "type": "number"}},
 		{"PATCH", attr, map[string]any{"label": "Level"}},
 	}
+	bodies = append(bodies, automationBodies(f)...)
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 	for _, ep := range bodies {
 		at := ep.method + " " + ep.path
@@ -194,6 +195,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"DELETE", api + "/contact-attributes/{x}", nil},
 		{"GET", api + "/attachments/{x}", nil},
 	}
+	ids = append(ids, automationIDs(f)...)
 	for _, ep := range ids {
 		for _, id := range []string{"999999", "abc", "0", "-1", "99999999999999999999"} {
 			path := strings.Replace(ep.pattern, "{x}", id, 1)
@@ -445,7 +447,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "incoming note", method: "POST", path: a + "/messages", body: map[string]any{"body": "x", "kind": "note", "direction": "incoming"}, status: 400, field: "kind"},
 		{name: "message sets status new", method: "POST", path: a + "/messages", body: map[string]any{"body": "x", "status": "new"}, status: 400, field: "status"},
 		{name: "customer message sets status", method: "POST", path: b + "/messages", body: map[string]any{"body": "x", "direction": "incoming", "status": "open"}, status: 400, field: "status"},
-		{name: "message with template", method: "POST", path: a + "/messages", body: map[string]any{"template_id": 1}, status: 400, field: "template_id"},
+		{name: "message with template", method: "POST", path: a + "/messages", body: map[string]any{"template_id": 99999}, status: 400, field: "template_id"},
 		{name: "message body with NUL", method: "POST", path: a + "/messages", body: `{"body":"a\u0000b"}`, status: 400},
 		{name: "message on closed conversation", method: "POST", path: p + "/messages", body: msg("x"), status: 409},
 		{name: "incoming by hand in email inbox", as: "agentA", method: "POST", path: a + "/messages", body: map[string]any{"body": "x", "direction": "incoming"}, status: 403},
@@ -527,6 +529,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "list unknown filter", method: "GET", path: api + "/conversations?state=open", status: 400, field: "state"},
 		{name: "list several errors", method: "GET", path: api + "/conversations?status=x&limit=0&bogus=1", status: 400, field: "bogus"},
 	}...)
+	rows = append(rows, automationBadRows(f)...)
 	return rows, bodies
 }
 

@@ -40,6 +40,7 @@ type fixture struct {
 	attrDef, aliceIdentity int64
 	aliceEmail             string
 	userSeq, convSeq       int
+	tpl, macro, rule       int64 // a shared template, a macro, a rule
 }
 
 func newFixture(t *testing.T, e *testutil.Env) *fixture {
@@ -90,6 +91,7 @@ func (f *fixture) addSpares(t *testing.T) {
 	var ids struct{ Items []struct{ ID int64 } }
 	f.call(t, f.adminTok, "GET", fmt.Sprintf(api+"/contacts/%d/identities", f.alice), nil, http.StatusOK).Decode(t, &ids)
 	f.aliceIdentity = ids.Items[0].ID
+	f.addAutomationSpares(t)
 }
 
 // conv is a conversation as the API shows it (model.Conversation cannot
@@ -205,7 +207,8 @@ var codeFor = map[int]string{
 var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_members", "contacts",
 	"contact_identities", "conversations", "messages", "tags", "conversation_tags", "conversation_events",
 	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes",
-	"contact_attribute_defs", "contact_notes", "contact_merges"}
+	"contact_attribute_defs", "contact_notes", "contact_merges",
+	"templates", "macros", "automation_rules", "inbox_automation", "csat_responses"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.

@@ -20,11 +20,14 @@ import (
 
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/automation"
 	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
+	"github.com/parley-hq/parley/internal/template"
 	"github.com/parley-hq/parley/internal/view"
 )
 
@@ -40,6 +43,9 @@ type Deps struct {
 	Views         *view.Service
 	Hub           *realtime.Hub
 	Email         *email.Channel
+	Templates     *template.Service
+	Macros        *macro.Service
+	Automation    *automation.Service
 	Now           func() time.Time
 	Logger        *slog.Logger
 }
@@ -145,6 +151,26 @@ func Routes(r chi.Router, d Deps) {
 			r.Delete("/views/{id}", a.deleteView)
 
 			r.Get("/attachments/{id}", a.downloadAttachment)
+			r.Get("/templates", a.listTemplates)
+			r.Post("/templates", withBody(http.StatusCreated, a.Templates.Create))
+			r.Get("/templates/{id}", byID("template", a.Templates.Get))
+			r.Patch("/templates/{id}", byIDWithBody("template", http.StatusOK, a.Templates.Update))
+			r.Delete("/templates/{id}", deleteByID("template", a.Templates.Delete))
+			r.Post("/templates/{id}/preview", byIDWithBody("template", http.StatusOK, a.Templates.Preview))
+			r.Get("/macros", a.listMacros)
+			r.Post("/macros", withBody(http.StatusCreated, a.Macros.Create))
+			r.Get("/macros/{id}", byID("macro", a.Macros.Get))
+			r.Patch("/macros/{id}", byIDWithBody("macro", http.StatusOK, a.Macros.Update))
+			r.Delete("/macros/{id}", deleteByID("macro", a.Macros.Delete))
+			r.Post("/conversations/{id}/macros/{macro_id}", a.applyMacro)
+			r.Get("/conversations/{id}/csat", byID("conversation", a.Conversations.ConversationSurvey))
+			r.Get("/automation-rules", a.listRules)
+			r.Post("/automation-rules", withBody(http.StatusCreated, a.Automation.Create))
+			r.Get("/automation-rules/{id}", byID("automation rule", a.Automation.Get))
+			r.Patch("/automation-rules/{id}", byIDWithBody("automation rule", http.StatusOK, a.Automation.Update))
+			r.Delete("/automation-rules/{id}", deleteByID("automation rule", a.Automation.Delete))
+			r.Get("/inboxes/{id}/automation", byID("inbox", a.Automation.InboxSettings))
+			r.Patch("/inboxes/{id}/automation", byIDWithBody("inbox", http.StatusOK, a.Automation.UpdateInboxSettings))
 		})
 	})
 }

@@ -577,7 +577,9 @@ func describe(e model.Event, d *inboxData) string {
 	case "subject.changed":
 		return who + " renamed it to “" + str(after, "subject") + "”"
 	case "snooze.changed":
-		if until := str(after, "snoozed_until"); until != "" {
+		if until := str(after, "snoozed_until"); strings.HasPrefix(until, "9999-") {
+			return who + " snoozed it until the customer replies"
+		} else if until != "" {
 			return who + " snoozed it until " + until
 		}
 		if reason := str(after, "reason"); reason != "" {
@@ -619,6 +621,9 @@ func describe(e model.Event, d *inboxData) string {
 			verb = "removed the tag"
 		}
 		return who + " " + verb + " " + strings.Join(names, ", ")
+	}
+	if text := describeAutomation(e, who, after, d); text != "" {
+		return text
 	}
 	return who + " " + e.Action
 }

@@ -97,7 +97,7 @@ func New(d Deps) (*App, error) {
 		},
 		"size": humanSize,
 	}
-	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings"} {
+	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -141,6 +141,7 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/inbox/messages/{id}/html", a.messageHTML)
 		r.Get("/settings/email", a.emailSettingsPage)
 		r.Post("/settings/email/{id}", a.emailSettingsSave)
+		r.Get("/settings/automation", a.settingsPage)
 	})
 }
 

@@ -315,6 +315,7 @@ async function send(then, force = false) {
   const id = state.openId;
   const req = { body, kind: form.dataset.mode === 'note' ? 'note' : 'reply' };
   if (then) req.status = then;
+  if (form.dataset.templateId) req.template_id = Number(form.dataset.templateId); // counts the template's use
   if (!force && req.kind === 'reply') req.last_seen_message_id = state.lastSeen || latestMessage();
   const buttons = form.querySelectorAll('button[type=submit]');
   buttons.forEach(b => { b.disabled = true; });
@@ -345,6 +346,7 @@ async function send(then, force = false) {
   }
   if (!res.ok) { toast(errorText(res), true); return; }
   form.querySelector('textarea').value = '';
+  delete form.dataset.templateId;
   form.querySelector('#collision').hidden = true;
   toast(req.kind === 'note' ? 'Note added' : 'Reply sent');
   await refreshPane();
@@ -984,3 +986,5 @@ document.addEventListener('click', (e) => {
   if (frame) frame.src = `/inbox/messages/${button.dataset.message}/html?remote=1`;
   button.remove();
 });
+// For automation.js (templates and macros), loaded beside this module.
+window.parley = { api, refreshPane };
