@@ -15,6 +15,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/channel"
+	"github.com/parley-hq/parley/internal/channel/apichannel"
+	"github.com/parley-hq/parley/internal/channel/phone"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/httpapi"
@@ -48,6 +51,9 @@ type App struct {
 	Conversations *conversation.Service
 	Views         *view.Service
 	Hub           *realtime.Hub
+	Webhooks      *channel.Webhooks
+	APIChannel    *apichannel.Service
+	Phone         *phone.Service
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
 	SetupCode string
@@ -82,6 +88,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
 	a.Views = view.New(st, a.Conversations, cfg.Now)
+	a.Webhooks = channel.NewWebhooks(st, q, q.Workers, cfg.Now)
+	a.APIChannel = apichannel.New(st, a.Conversations, q, a.Webhooks, cfg.Now)
+	a.Phone = phone.New(st, a.Conversations, cfg.Now)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -98,7 +107,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger,
+		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks})
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

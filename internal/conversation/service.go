@@ -33,6 +33,8 @@ type Service struct {
 	// committed is told the ids of events after their transaction commits.
 	committed func(eventIDs []int64)
 	views     ViewSource
+	// outbound delivers agent replies by channel (channel.go).
+	outbound map[model.Channel]Outbound
 }
 
 // New returns a conversation service. now is the clock (tests and the demo
@@ -412,6 +414,11 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 	}
 	if err := o.event(ctx, c.ID, "message.created", nil, map[string]any{"message_id": msg.ID, "kind": kind, "direction": dir}); err != nil {
 		return msg, *c, err
+	}
+	if kind == model.KindReply && dir == model.Outgoing {
+		if err := o.deliver(ctx, *c, inbox, msg); err != nil {
+			return msg, *c, err
+		}
 	}
 	c.MessageCount++
 	c.LastActivityAt, c.UpdatedAt = o.now, o.now

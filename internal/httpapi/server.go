@@ -20,6 +20,9 @@ import (
 
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/channel"
+	"github.com/parley-hq/parley/internal/channel/apichannel"
+	"github.com/parley-hq/parley/internal/channel/phone"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/realtime"
@@ -40,6 +43,10 @@ type Deps struct {
 	Hub           *realtime.Hub
 	Now           func() time.Time
 	Logger        *slog.Logger
+	// The channels (each optional).
+	APIChannel *apichannel.Service
+	Phone      *phone.Service
+	Webhooks   *channel.Webhooks
 }
 
 type api struct {
@@ -61,6 +68,7 @@ func Routes(r chi.Router, d Deps) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	a.channelRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(a.limitBody, rejectNUL)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -128,6 +136,11 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/views/{id}", byID("view", a.Views.Get))
 			r.Patch("/views/{id}", byIDWithBody("view", http.StatusOK, a.Views.Update))
 			r.Delete("/views/{id}", a.deleteView)
+
+			r.Get("/inboxes/{id}/deliveries", a.listDeliveries)
+			r.Post("/inboxes/{id}/deliveries/{delivery_id}/retry", a.retryDelivery)
+			r.Get("/conversations/{id}/calls", a.listCalls)
+			r.Post("/conversations/{id}/calls", byIDWithBody("conversation", http.StatusCreated, a.Conversations.LogCall))
 		})
 	})
 }
