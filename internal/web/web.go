@@ -89,6 +89,7 @@ func New(d Deps) (*App, error) {
 		"snippet":    func(s string) template.HTML { return template.HTML(s) },
 		"query":      queryString,
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
+		"callTitle":  callTitle,
 	}
 	for _, page := range []string{"login", "setup", "inbox"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
