@@ -17,6 +17,7 @@ import (
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/channel"
 	"github.com/parley-hq/parley/internal/channel/apichannel"
+	"github.com/parley-hq/parley/internal/channel/chat"
 	"github.com/parley-hq/parley/internal/channel/phone"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
@@ -54,6 +55,7 @@ type App struct {
 	Webhooks      *channel.Webhooks
 	APIChannel    *apichannel.Service
 	Phone         *phone.Service
+	Chat          *chat.Service
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
 	SetupCode string
@@ -91,6 +93,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Webhooks = channel.NewWebhooks(st, q, q.Workers, cfg.Now)
 	a.APIChannel = apichannel.New(st, a.Conversations, q, a.Webhooks, cfg.Now)
 	a.Phone = phone.New(st, a.Conversations, cfg.Now)
+	a.Chat = chat.New(st, a.Conversations, cfg.Now)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -108,7 +111,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger,
-		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks})
+		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat})
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

@@ -22,6 +22,7 @@ import (
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/channel"
 	"github.com/parley-hq/parley/internal/channel/apichannel"
+	"github.com/parley-hq/parley/internal/channel/chat"
 	"github.com/parley-hq/parley/internal/channel/phone"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
@@ -47,6 +48,7 @@ type Deps struct {
 	APIChannel *apichannel.Service
 	Phone      *phone.Service
 	Webhooks   *channel.Webhooks
+	Chat       *chat.Service
 }
 
 type api struct {
@@ -69,6 +71,7 @@ func Routes(r chi.Router, d Deps) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	a.channelRoutes(r)
+	a.chatRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(a.limitBody, rejectNUL)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -239,14 +239,59 @@ func (t *Tx) SetVisitorIdentity(ctx context.Context, id int64, identity, email s
 	return translate(err)
 }
 
-// VisitorByTokenHash finds a widget session.
-func (s *Store) VisitorByTokenHash(ctx context.Context, inboxID int64, hash string) (Visitor, error) {
+// VisitorByTokenHash finds a widget session by its token's hash.
+func (s *Store) VisitorByTokenHash(ctx context.Context, hash string) (Visitor, error) {
 	var v Visitor
 	var created int64
-	err := s.Reader.QueryRowContext(ctx, `SELECT id, inbox_id, identity, email, created_at FROM chat_visitors WHERE inbox_id = $1 AND token_hash = $2`,
-		inboxID, hash).Scan(&v.ID, &v.InboxID, &v.Identity, &v.Email, &created)
+	err := s.Reader.QueryRowContext(ctx, `SELECT id, inbox_id, identity, email, created_at FROM chat_visitors WHERE token_hash = $1`,
+		hash).Scan(&v.ID, &v.InboxID, &v.Identity, &v.Email, &created)
 	v.CreatedAt = FromMillis(created)
 	return v, translate(err)
+}
+
+// TouchVisitor records that a visitor is on the page now.
+func (s *Store) TouchVisitor(ctx context.Context, id int64, now time.Time) error {
+	_, err := s.Writer.ExecContext(ctx, `UPDATE chat_visitors SET last_seen_at = $2 WHERE id = $1`, id, Millis(now))
+	return translate(err)
+}
+
+// VisitorPresence is when a contact's widget sessions in an inbox were
+// last seen, and the newest email address they left.
+func (t *Tx) VisitorPresence(ctx context.Context, inboxID, contactID int64) (lastSeen time.Time, email string, err error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT v.last_seen_at, v.email FROM chat_visitors v
+ JOIN contact_identities ci ON ci.kind = 'external' AND ci.value = v.identity
+ WHERE ci.contact_id = $1 AND v.inbox_id = $2 ORDER BY v.last_seen_at`, contactID, inboxID)
+	if err != nil {
+		return lastSeen, "", translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seen int64
+		var e string
+		if err := rows.Scan(&seen, &e); err != nil {
+			return lastSeen, "", translate(err)
+		}
+		lastSeen = FromMillis(seen)
+		if e != "" {
+			email = e
+		}
+	}
+	return lastSeen, email, translate(rows.Err())
+}
+
+// CountAvailableMembers counts an inbox's members who are available.
+func (s *Store) CountAvailableMembers(ctx context.Context, inboxID int64) (int, error) {
+	var n int
+	err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_members m JOIN users u ON u.id = m.user_id
+ WHERE m.inbox_id = $1 AND u.available = $2`, inboxID, true).Scan(&n)
+	return n, translate(err)
+}
+
+// ConversationIDsOf returns a contact's newest conversations in an inbox
+// that were not merged away, newest first.
+func (s *Store) ConversationIDsOf(ctx context.Context, inboxID, contactID int64, limit int) ([]int64, error) {
+	return scanIDs(s.Reader.QueryContext(ctx, `SELECT id FROM conversations WHERE inbox_id = $1 AND contact_id = $2 AND merged_into_id IS NULL
+ ORDER BY id DESC LIMIT $3`, inboxID, contactID, limit))
 }
 
 // ContactIDByIdentity finds the contact that owns an identity, outside a transaction.
