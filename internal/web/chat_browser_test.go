@@ -130,3 +130,30 @@ func TestAVisitorChatsWithAnAgentFromAThirdPartyPage(t *testing.T) {
 		t.Errorf("after a reload the widget shows %d messages, want 2", n)
 	}
 }
+
+// TestAnAgentLogsACallFromTheConversation logs a call-back by hand from the
+// side panel and sees it in the timeline, and the conversation answered.
+func TestAnAgentLogsACallFromTheConversation(t *testing.T) {
+	w := newWorkspace(t)
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	open(t, ctx, w.convID)
+	do(t, ctx,
+		click(`.log-call summary`),
+		chromedp.WaitVisible(`#call-form select[name="outcome"]`),
+		choose(`#call-form select[name="outcome"]`, "answered"),
+		chromedp.SetValue(`#call-form input[name="minutes"]`, "4.5"),
+		chromedp.SendKeys(`#call-form textarea[name="notes"]`, "Walked the customer through the refund"),
+		click(`#call-form button`),
+	)
+	within(t, ctx, 5*time.Second, "the call shows in the timeline",
+		chromedp.WaitVisible(`//div[contains(@class,"call ")][contains(., "Outbound call · 4:30 · logged by agent@example.com")][contains(., "Walked the customer through the refund")]`))
+	calls, err := w.e.Conversations.Calls(testutil.Ctx(), w.admin, w.convID)
+	testutil.NoErr(t, err)
+	if len(calls) != 1 || calls[0].DurationSeconds != 270 || calls[0].UserID == nil || *calls[0].UserID != w.agent.UserID {
+		t.Fatalf("calls %+v", calls)
+	}
+	if c := w.conversation(t, w.convID); c.FirstResponseAt == nil || c.Status != model.StatusOpen {
+		t.Fatalf("after an answered call-back: status %s, first response %v", c.Status, c.FirstResponseAt)
+	}
+}
