@@ -122,7 +122,7 @@ func (s *Service) ReceiveCall(ctx context.Context, in InboundCall) (model.Call, 
 		duplicate = false
 		inbox, err := o.tx.InboxByID(ctx, in.InboxID)
 		if err != nil {
-			return notFound(err, "inbox")
+			return inboxNotFound(err)
 		}
 		if in.ExternalID != "" {
 			id, err := o.tx.ChannelKey(ctx, inbox.ID, store.KeyCall, in.ExternalID)

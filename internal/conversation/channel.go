@@ -77,7 +77,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 		out = Received{}
 		inbox, err := o.tx.InboxByID(ctx, in.InboxID)
 		if err != nil {
-			return notFound(err, "inbox")
+			return inboxNotFound(err)
 		}
 		if in.MessageKey != "" {
 			id, err := o.tx.ChannelKey(ctx, inbox.ID, store.KeyMessage, in.MessageKey)
@@ -160,9 +160,9 @@ func (o *op) conversationFor(ctx context.Context, inboxID, contactID int64, thre
 	return c, err == nil, err
 }
 
-func notFound(err error, what string) error {
+func inboxNotFound(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return apperr.NotFound(what)
+		return apperr.NotFound("inbox")
 	}
 	return err
 }
