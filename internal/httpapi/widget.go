@@ -11,6 +11,7 @@ import (
 
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/channel/chat"
+	"github.com/parley-hq/parley/internal/realtime"
 )
 
 // VisitorHeader carries a chat visitor's token. A header rather than a
@@ -76,6 +77,20 @@ func (a *api) chatRoutes(r chi.Router) {
 			}
 			s, err := a.Chat.LeaveEmail(r.Context(), v, req)
 			respond(w, r, http.StatusOK, s, err)
+		}))
+		// The visitor's typing shows to agents as presence, like a
+		// colleague's; nothing is stored.
+		r.Post("/typing", a.asVisitor(func(w http.ResponseWriter, r *http.Request, v chat.Visitor) {
+			convID, name, ok, err := a.Chat.Typing(r.Context(), v)
+			if err == nil && ok {
+				err = a.Hub.PublishPresence(r.Context(), realtime.Presence{ConversationID: convID, InboxID: v.InboxID,
+					Name: name, State: "typing", At: a.Now().UTC().Truncate(time.Millisecond)})
+			}
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
 		}))
 		r.Get("/stream", a.asVisitor(a.widgetStream))
 	})
@@ -184,7 +199,7 @@ func (a *api) widgetStream(w http.ResponseWriter, r *http.Request, v chat.Visito
 				}
 			}
 		case p := <-sub.Presence:
-			if p.InboxID == v.InboxID && p.State == "typing" && owns(p.ConversationID) {
+			if p.UserID != 0 && p.InboxID == v.InboxID && p.State == "typing" && owns(p.ConversationID) {
 				if !send("typing", map[string]string{"name": p.Name}) {
 					return
 				}

@@ -108,7 +108,11 @@ func TestAVisitorChatsWithAnAgentFromAThirdPartyPage(t *testing.T) {
 	}
 
 	open(t, agent, convID)
-	do(t, agent, message("Has my order 1001 shipped?"), press("r"), chromedp.SendKeys(`#compose-body`, "Yes, it left our warehouse"))
+	do(t, agent, message("Has my order 1001 shipped?"))
+	do(t, visitor, chromedp.SendKeys(inWidget(`form.compose textarea`), "It was due on Monday"))
+	within(t, agent, 3*time.Second, "the agent sees the visitor typing",
+		chromedp.WaitVisible(`//div[@id="presence"][contains(., "Vera Visitor is typing")]`))
+	do(t, agent, press("r"), chromedp.SendKeys(`#compose-body`, "Yes, it left our warehouse"))
 	within(t, visitor, 3*time.Second, "the visitor sees the agent typing",
 		chromedp.WaitVisible(chromedp.JSPath(`[document.querySelector("#parley-chat").shadowRoot.querySelector(".typing")].find(n => n.textContent.includes("Ana Agent is typing"))`)))
 	do(t, agent, chromedp.SendKeys(`#compose-body`, " this morning."), chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))

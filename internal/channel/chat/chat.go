@@ -373,6 +373,19 @@ func (s *Service) setEmail(ctx context.Context, v store.Visitor, email string) e
 	return s.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetVisitorIdentity(ctx, v.ID, v.Identity, email) })
 }
 
+// Typing returns where the visitor's typing shows: their latest open
+// conversation in the inbox and their name; ok is false when they have
+// none yet (the first message makes it).
+func (s *Service) Typing(ctx context.Context, v Visitor) (conversationID int64, name string, ok bool, err error) {
+	c, err := s.store.LatestConversationOf(ctx, v.InboxID, v.ContactID, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, "", false, nil
+	} else if err != nil {
+		return 0, "", false, err
+	}
+	return c.ID, c.Contact.Name, true, nil
+}
+
 // Touch records that the visitor's widget is open now.
 func (s *Service) Touch(ctx context.Context, v Visitor) error {
 	return s.store.TouchVisitor(ctx, v.ID, s.now())

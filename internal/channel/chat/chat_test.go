@@ -301,6 +301,20 @@ func TestStreamCarriesOwnRepliesAndTypingOnly(t *testing.T) {
 		}
 		s.reply(t, bm.ConversationID, "Secret answer for Bo", "reply")
 		s.reply(t, am.ConversationID, "Note about Alex", "note")
+		// The visitor's typing reaches agents as presence, not their own stream.
+		sub, unsub := e.Hub.Subscribe()
+		defer unsub()
+		if r := e.Call(t, "", "POST", "/widget/typing", nil, "X-Parley-Visitor", a.Token); r.Status != 204 {
+			t.Fatalf("typing: %d %s", r.Status, r.Body)
+		}
+		select {
+		case p := <-sub.Presence:
+			if p.Name != "Alex" || p.State != "typing" || p.ConversationID != am.ConversationID || p.UserID != 0 {
+				t.Fatalf("visitor presence %+v", p)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("agents were not told the visitor is typing")
+		}
 		testutil.NoErr(t, e.Hub.PublishPresence(testutil.Ctx(), realtime.Presence{ConversationID: bm.ConversationID, InboxID: s.inbox.ID, UserID: s.agent.UserID, Name: "Ana", State: "typing"}))
 		testutil.NoErr(t, e.Hub.PublishPresence(testutil.Ctx(), realtime.Presence{ConversationID: am.ConversationID, InboxID: s.inbox.ID, UserID: s.agent.UserID, Name: "Ana", State: "typing"}))
 		if ev := next(t, events); ev.name != "typing" || !strings.Contains(ev.data, "Ana") {

@@ -243,6 +243,13 @@
       show(m);
     } catch (err) { errorLine.textContent = err.message; }
   });
+  // Agents see "… is typing", at most one notice every 3 seconds.
+  let typedAt = 0;
+  input.addEventListener('input', () => {
+    if (!token || Date.now() - typedAt < 3000) return;
+    typedAt = Date.now();
+    call('POST', '/widget/typing').catch(() => {});
+  });
   input.addEventListener('keydown', e => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); compose.requestSubmit(); }
   });
