@@ -91,7 +91,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Conversations.RegisterWorkers(q.Workers)
 	a.Views = view.New(st, a.Conversations, cfg.Now)
 	a.Webhooks = channel.NewWebhooks(st, q, q.Workers, cfg.Now)
-	a.APIChannel = apichannel.New(st, a.Conversations, q, a.Webhooks, cfg.Now)
+	a.APIChannel = apichannel.New(st, a.Conversations, a.Webhooks, cfg.Now)
 	a.Phone = phone.New(st, a.Conversations, cfg.Now)
 	a.Chat = chat.New(st, a.Conversations, cfg.Now)
 

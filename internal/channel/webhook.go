@@ -74,10 +74,16 @@ func (d *deliveryWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 }
 
 // Enqueue logs a delivery and inserts its job in the caller's transaction.
+// Without a target (an inbox with no callback URL yet) the delivery is
+// logged as failed at once rather than retried in vain; an admin retries
+// it once the URL is set.
 func (w *Webhooks) Enqueue(ctx context.Context, tx *store.Tx, d store.Delivery) error {
 	id, err := tx.CreateDelivery(ctx, d)
 	if err != nil {
 		return err
+	}
+	if d.Target == "" {
+		return tx.FailDelivery(ctx, id, "the inbox has no callback_url", w.now())
 	}
 	return w.jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: id}, &river.InsertOpts{MaxAttempts: w.MaxAttempts})
 }

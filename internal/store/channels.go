@@ -157,6 +157,12 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, id int64, status stri
 	return translate(err)
 }
 
+// FailDelivery marks a delivery failed without an attempt, saying why.
+func (t *Tx) FailDelivery(ctx context.Context, id int64, reason string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE channel_deliveries SET status = 'failed', last_error = $2, updated_at = $3 WHERE id = $1`, id, reason, Millis(now))
+	return translate(err)
+}
+
 // SetDeliveryStatus sets a delivery's status without counting an attempt.
 func (t *Tx) SetDeliveryStatus(ctx context.Context, id int64, status string, now time.Time) error {
 	_, err := t.tx.ExecContext(ctx, `UPDATE channel_deliveries SET status = $2, updated_at = $3 WHERE id = $1`, id, status, Millis(now))

@@ -25,18 +25,18 @@ import (
 
 // Service receives the API channel's messages and delivers its replies.
 type Service struct {
-	store    *store.Store
-	conv     *conversation.Service
-	jobs     conversation.Enqueuer
-	now      func() time.Time
-	Delivery *channel.Webhooks
-	claims   atomic.Int64
+	store *store.Store
+	conv  *conversation.Service
+	now   func() time.Time
+	hooks *channel.Webhooks
+	// claims counts accepted signatures, to forget old ones now and then.
+	claims atomic.Int64
 }
 
 // New returns the API channel and makes it deliver the replies of every
 // api inbox.
-func New(st *store.Store, conv *conversation.Service, jobs conversation.Enqueuer, hooks *channel.Webhooks, now func() time.Time) *Service {
-	s := &Service{store: st, conv: conv, jobs: jobs, now: now, Delivery: hooks}
+func New(st *store.Store, conv *conversation.Service, hooks *channel.Webhooks, now func() time.Time) *Service {
+	s := &Service{store: st, conv: conv, now: now, hooks: hooks}
 	conv.SetOutbound(model.ChannelAPI, s.enqueue)
 	return s
 }
@@ -90,7 +90,7 @@ func Inbox(ctx context.Context, st *store.Store, id int64, ch model.Channel) (mo
 }
 
 // Authenticate checks a signed request to an inbox and refuses a replay: a
-// signature is accepted once. It returns the inbox.
+// signature is accepted once. claims counts accepted signatures.
 func Authenticate(ctx context.Context, st *store.Store, inbox model.Inbox, timestamp, signature string, body []byte, now time.Time, claims *atomic.Int64) error {
 	digest, err := channel.Verify(channel.SettingsOf(inbox).Secret, timestamp, signature, body, now)
 	if err != nil {
@@ -241,6 +241,6 @@ func (s *Service) enqueue(ctx context.Context, tx *store.Tx, inbox model.Inbox, 
 	if err != nil {
 		return fmt.Errorf("reply payload: %w", err)
 	}
-	return s.Delivery.Enqueue(ctx, tx, store.Delivery{InboxID: inbox.ID, ConversationID: c.ID, MessageID: msg.ID, Kind: "webhook",
+	return s.hooks.Enqueue(ctx, tx, store.Delivery{InboxID: inbox.ID, ConversationID: c.ID, MessageID: msg.ID, Kind: "webhook",
 		Target: channel.SettingsOf(inbox).CallbackURL, Payload: string(payload), CreatedAt: msg.CreatedAt})
 }

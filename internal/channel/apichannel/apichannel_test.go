@@ -309,6 +309,24 @@ func TestReplyWebhooks(t *testing.T) {
 		if rc.count() != 2 || rc.badSig.Load() != 0 {
 			t.Fatalf("receiver got %d (bad signatures %d)", rc.count(), rc.badSig.Load())
 		}
+		// No callback URL yet: failed at once; retried after it is set.
+		bare := channeltest.Inbox(t, e, "Bare", model.ChannelAPI, map[string]any{"allow_private_addresses": true}, agent)
+		var br result
+		channeltest.Post(t, e, channeltest.Secret, msgPath(bare.ID), message("u9", "m1", "", "hello")).Decode(t, &br)
+		e.Call(t, agentTok, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", br.ConversationID), map[string]any{"body": "answer"})
+		bareLog := fmt.Sprintf("/api/v1/inboxes/%d/deliveries", bare.ID)
+		e.Call(t, adminTok, "GET", bareLog, nil).Decode(t, &log)
+		if len(log.Items) != 1 || log.Items[0].Status != "failed" || log.Items[0].Attempts != 0 || log.Items[0].LastError != "the inbox has no callback_url" {
+			t.Fatalf("delivery without a callback: %+v", log.Items)
+		}
+		r = e.Call(t, adminTok, "PATCH", fmt.Sprintf("/api/v1/inboxes/%d", bare.ID), map[string]any{"settings": map[string]any{
+			"secret": channeltest.Secret, "callback_url": srv.URL + "/hook", "allow_private_addresses": true}})
+		if r.Status != 200 {
+			t.Fatalf("set callback: %d %s", r.Status, r.Body)
+		}
+		e.Call(t, adminTok, "POST", fmt.Sprintf("%s/%d/retry", bareLog, log.Items[0].ID), nil)
+		waitFor(t, "the delivery after the callback was set", func() bool { return rc.count() == 3 })
+
 		for _, bad := range []string{fmt.Sprintf("%s/%d/retry", strictLog, 99999), fmt.Sprintf("%s/%d/retry", deliveries, log.Items[0].ID)} {
 			if r := e.Call(t, adminTok, "POST", bad, nil); r.Status != 404 {
 				t.Fatalf("retry %s: %d", bad, r.Status)
