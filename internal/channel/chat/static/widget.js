@@ -231,6 +231,7 @@
   });
 
   let sending = 0;
+  let typedAt = 0;
   compose.addEventListener('submit', async e => {
     e.preventDefault();
     const body = input.value.trim();
@@ -240,11 +241,11 @@
     try {
       const m = await call('POST', '/widget/messages', { body, client_id: clientId });
       input.value = '';
+      typedAt = 0; // the next words are a new message: tell the agents at once
       show(m);
     } catch (err) { errorLine.textContent = err.message; }
   });
   // Agents see "… is typing", at most one notice every 3 seconds.
-  let typedAt = 0;
   input.addEventListener('input', () => {
     if (!token || Date.now() - typedAt < 3000) return;
     typedAt = Date.now();
