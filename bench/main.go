@@ -65,6 +65,9 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "use this parley binary instead of building ./cmd/parley (to compare two builds)")
 	registerSuiteFlags(&o.suite)
 	flag.Parse()
+	if o.suite.name == "channels" {
+		os.Exit(runChannels(o))
+	}
 	if o.suite.name != "default" {
 		os.Exit(runSuite(o))
 	}

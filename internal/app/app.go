@@ -18,7 +18,11 @@ import (
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/automation"
 	"github.com/parley-hq/parley/internal/blob"
+	"github.com/parley-hq/parley/internal/channel"
+	"github.com/parley-hq/parley/internal/channel/apichannel"
+	"github.com/parley-hq/parley/internal/channel/chat"
 	"github.com/parley-hq/parley/internal/channel/email"
+	"github.com/parley-hq/parley/internal/channel/phone"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/csat"
@@ -69,6 +73,10 @@ type App struct {
 	Hub           *realtime.Hub
 	Blobs         *blob.Store
 	Email         *email.Channel
+	Webhooks      *channel.Webhooks
+	APIChannel    *apichannel.Service
+	Phone         *phone.Service
+	Chat          *chat.Service
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
 	SetupCode string
@@ -121,6 +129,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		PublicURL: cfg.PublicURL, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks})
 	a.Conversations.RegisterAutomationWorkers(q.Workers)
 	a.Accounts.OnUnavailable = a.Conversations.UserUnavailableTx
+	a.Webhooks = channel.NewWebhooks(st, q, q.Workers, cfg.Now)
+	a.APIChannel = apichannel.New(st, a.Conversations, a.Webhooks, cfg.Now)
+	a.Phone = phone.New(st, a.Conversations, cfg.Now)
+	a.Chat = chat.New(st, a.Conversations, cfg.Now)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -140,6 +152,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
 		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation})
 	csat.Routes(r, a.Conversations)
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger,
+		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat})
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

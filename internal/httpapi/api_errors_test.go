@@ -129,6 +129,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", contact + "/identities", map[string]any{"kind": "external", "value": "crm-1"}},
 		{"POST", api + "/contact-attributes", map[string]any{"key": "seats", "label": "Seats", "type": "number"}},
 		{"PATCH", attr, map[string]any{"label": "Level"}},
+		{"POST", a + "/calls", map[string]any{"direction": "outbound", "outcome": "answered", "duration_seconds": 60}},
 	}
 	bodies = append(bodies, automationBodies(f)...)
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
@@ -194,6 +195,11 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"PATCH", api + "/contact-attributes/{x}", map[string]any{"label": "L"}},
 		{"DELETE", api + "/contact-attributes/{x}", nil},
 		{"GET", api + "/attachments/{x}", nil},
+		{"GET", api + "/inboxes/{x}/deliveries", nil},
+		{"POST", api + "/inboxes/{x}/deliveries/1/retry", nil},
+		{"POST", inbox + "/deliveries/{x}/retry", nil},
+		{"GET", api + "/conversations/{x}/calls", nil},
+		{"POST", api + "/conversations/{x}/calls", map[string]any{"direction": "inbound", "outcome": "missed"}},
 	}
 	ids = append(ids, automationIDs(f)...)
 	for _, ep := range ids {
@@ -528,6 +534,19 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "list cursor with impossible priority", method: "GET", path: api + "/conversations?sort=priority&cursor=" + wildPriority, status: 400, field: "cursor"},
 		{name: "list unknown filter", method: "GET", path: api + "/conversations?state=open", status: 400, field: "state"},
 		{name: "list several errors", method: "GET", path: api + "/conversations?status=x&limit=0&bogus=1", status: 400, field: "bogus"},
+
+		// Calls logged by hand and the delivery log.
+		{name: "call unknown direction", method: "POST", path: a + "/calls", body: map[string]any{"direction": "sideways", "outcome": "answered"}, status: 400, field: "direction"},
+		{name: "call unknown outcome", method: "POST", path: a + "/calls", body: map[string]any{"direction": "inbound", "outcome": "great"}, status: 400, field: "outcome"},
+		{name: "call negative duration", method: "POST", path: a + "/calls", body: map[string]any{"direction": "inbound", "outcome": "answered", "duration_seconds": -5}, status: 400, field: "duration_seconds"},
+		{name: "call duration not a number", method: "POST", path: a + "/calls", body: `{"direction":"inbound","outcome":"answered","duration_seconds":"60"}`, status: 400, field: "duration_seconds"},
+		{name: "call javascript recording", method: "POST", path: a + "/calls", body: map[string]any{"direction": "inbound", "outcome": "voicemail", "recording_url": "javascript:alert(1)"}, status: 400, field: "recording_url"},
+		{name: "call notes too long", method: "POST", path: a + "/calls", body: map[string]any{"direction": "inbound", "outcome": "answered", "notes": long(10_001)}, status: 400, field: "notes"},
+		{name: "call on a closed conversation", method: "POST", path: convPath(f.closed) + "/calls", body: map[string]any{"direction": "inbound", "outcome": "answered"}, status: 409},
+		{name: "deliveries unknown parameter", method: "GET", path: fmt.Sprintf(api+"/inboxes/%d/deliveries?status=failed", f.inboxB), status: 400, field: "status"},
+		{name: "deliveries limit 0", method: "GET", path: fmt.Sprintf(api+"/inboxes/%d/deliveries?limit=0", f.inboxB), status: 400, field: "limit"},
+		{name: "deliveries bad cursor", method: "GET", path: fmt.Sprintf(api+"/inboxes/%d/deliveries?cursor=***", f.inboxB), status: 400, field: "cursor"},
+		{name: "deliveries as an agent", as: "agentB", method: "GET", path: fmt.Sprintf(api+"/inboxes/%d/deliveries", f.inboxB), status: 403},
 	}...)
 	rows = append(rows, automationBadRows(f)...)
 	return rows, bodies

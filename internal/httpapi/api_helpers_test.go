@@ -208,7 +208,8 @@ var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_m
 	"contact_identities", "conversations", "messages", "tags", "conversation_tags", "conversation_events",
 	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes",
 	"contact_attribute_defs", "contact_notes", "contact_merges",
-	"templates", "macros", "automation_rules", "inbox_automation", "csat_responses"}
+	"templates", "macros", "automation_rules", "inbox_automation", "csat_responses",
+	"channel_keys", "channel_deliveries", "calls", "chat_visitors"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.

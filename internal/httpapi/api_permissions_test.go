@@ -347,6 +347,15 @@ func permRows(f *fixture) []permRow {
 		}},
 		{name: "POST presence", req: fixed("POST", a+"/presence", map[string]any{"state": "viewing"}), want: [4]int{s204, s204, s204, s404}, same: []role{admin, supervisor, member}},
 		{name: "GET events stream", req: fixed("GET", api+"/events/stream", nil), want: everyone, stream: true},
+		{name: "GET calls", req: fixed("GET", a+"/calls", nil), want: seesInbox},
+		{name: "POST call", req: onFresh("POST", "/calls", map[string]any{"direction": "outbound", "outcome": "answered", "duration_seconds": 90, "notes": "Called back"}), want: [4]int{s201, s201, s201, s404}},
+		{name: "GET deliveries", req: fixed("GET", fmt.Sprintf(api+"/inboxes/%d/deliveries", f.inboxB), nil), want: adminOnly},
+		{name: "POST delivery retry", want: [4]int{http.StatusAccepted, s403, s403, s403}, req: func(t *testing.T, f *fixture, _ role) (string, string, any) {
+			f.call(t, f.adminTok, "POST", convPath(f.convB)+"/messages", map[string]any{"body": "Reply to the integration"}, s201)
+			var log struct{ Items []struct{ ID int64 } }
+			f.call(t, f.adminTok, "GET", fmt.Sprintf(api+"/inboxes/%d/deliveries", f.inboxB), nil, s200).Decode(t, &log)
+			return "POST", fmt.Sprintf(api+"/inboxes/%d/deliveries/%d/retry", f.inboxB, log.Items[0].ID), nil
+		}},
 	}, automationPermRows(f, unique)...)
 }
 

@@ -21,7 +21,11 @@ import (
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/automation"
+	"github.com/parley-hq/parley/internal/channel"
+	"github.com/parley-hq/parley/internal/channel/apichannel"
+	"github.com/parley-hq/parley/internal/channel/chat"
 	"github.com/parley-hq/parley/internal/channel/email"
+	"github.com/parley-hq/parley/internal/channel/phone"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/macro"
@@ -48,6 +52,11 @@ type Deps struct {
 	Automation    *automation.Service
 	Now           func() time.Time
 	Logger        *slog.Logger
+	// The channels (each optional).
+	APIChannel *apichannel.Service
+	Phone      *phone.Service
+	Webhooks   *channel.Webhooks
+	Chat       *chat.Service
 }
 
 type api struct {
@@ -69,6 +78,8 @@ func Routes(r chi.Router, d Deps) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	a.channelRoutes(r)
+	a.chatRoutes(r)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(a.limitBody, rejectNUL)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -171,6 +182,10 @@ func Routes(r chi.Router, d Deps) {
 			r.Delete("/automation-rules/{id}", deleteByID("automation rule", a.Automation.Delete))
 			r.Get("/inboxes/{id}/automation", byID("inbox", a.Automation.InboxSettings))
 			r.Patch("/inboxes/{id}/automation", byIDWithBody("inbox", http.StatusOK, a.Automation.UpdateInboxSettings))
+			r.Get("/inboxes/{id}/deliveries", a.listDeliveries)
+			r.Post("/inboxes/{id}/deliveries/{delivery_id}/retry", a.retryDelivery)
+			r.Get("/conversations/{id}/calls", a.listCalls)
+			r.Post("/conversations/{id}/calls", byIDWithBody("conversation", http.StatusCreated, a.Conversations.LogCall))
 		})
 	})
 }

@@ -396,3 +396,23 @@ type Attachment struct {
 	URL         string `json:"url,omitempty"`
 	BlobKey     string `json:"-"`
 }
+
+// Call is a phone call in a conversation's timeline.
+type Call struct {
+	ID              int64     `json:"id"`
+	InboxID         int64     `json:"inbox_id"`
+	ConversationID  int64     `json:"conversation_id"`
+	Direction       string    `json:"direction"`
+	Outcome         string    `json:"outcome"`
+	Caller          string    `json:"caller"`
+	Callee          string    `json:"callee"`
+	DurationSeconds int       `json:"duration_seconds"`
+	RecordingURL    string    `json:"recording_url"`
+	Transcript      string    `json:"transcript"`
+	Notes           string    `json:"notes"`
+	UserID          *int64    `json:"user_id"`
+	UserName        string    `json:"user_name,omitempty"`
+	ExternalID      string    `json:"external_id,omitempty"`
+	StartedAt       time.Time `json:"started_at"`
+	CreatedAt       time.Time `json:"created_at"`
+}

@@ -440,6 +440,8 @@ type timelineItem struct {
 	// Text is then Pre, the link to #Ref, and Post.
 	Pre, Post string
 	Ref       int64
+	// Call is set on a call.recorded event: the timeline shows the call.
+	Call *model.Call
 }
 
 type paneData struct {
@@ -477,11 +479,22 @@ func (a *App) pane(r *http.Request, id int64, d *inboxData) (*paneData, error) {
 		p.Timeline = append(p.Timeline, timelineItem{Message: &msgs[i]})
 		p.LastMessageID = msgs[i].ID
 	}
+	calls, err := a.Conversations.Calls(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	callByID := map[int64]*model.Call{}
+	for i := range calls {
+		callByID[calls[i].ID] = &calls[i]
+	}
 	for i := range events {
 		if events[i].Action == "message.created" {
 			continue
 		}
 		item := timelineItem{Event: &events[i], Text: describe(events[i], d)}
+		if events[i].Action == "call.recorded" {
+			item.Call = callByID[callID(events[i])]
+		}
 		if ref := linked(events[i]); ref != 0 {
 			mark := "#" + strconv.FormatInt(ref, 10)
 			if i := strings.Index(item.Text, mark); i >= 0 {
@@ -608,6 +621,8 @@ func describe(e model.Event, d *inboxData) string {
 		return "Reply not delivered by email: " + reason
 	case "conversation.split_from":
 		return who + " split this conversation off " + ref(after, "from_id") + ", with " + count(len(strs(after["message_ids"])), "message")
+	case "call.recorded":
+		return who + " recorded a call"
 	case "tags.added", "tags.removed":
 		tags, _ := after["tags"].([]any)
 		var names []string

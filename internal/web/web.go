@@ -95,7 +95,8 @@ func New(d Deps) (*App, error) {
 		"entry": func(e model.TimelineEntry, inboxes map[int64]string) journeyEntry {
 			return journeyEntry{E: e, Inboxes: inboxes}
 		},
-		"size": humanSize,
+		"size":      humanSize,
+		"callTitle": callTitle,
 	}
 	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")

@@ -1,0 +1,417 @@
+// Package chat is the live-chat channel: a script any website embeds with
+// one tag (widget.js) opens a chat with the inbox's agents. Visitors hold
+// an unguessable token (only its hash is stored); a website may vouch for
+// a signed-in user with an HMAC of their id, linking the chat to a known
+// contact. A visitor reads only their own contact's conversations.
+package chat
+
+import (
+	"context"
+	"crypto/hmac"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/channel"
+	"github.com/parley-hq/parley/internal/contact"
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/store"
+)
+
+// WidgetJS is the script websites embed.
+//
+//go:embed static/widget.js
+var WidgetJS []byte
+
+// OnlineWindow is how recently a visitor's widget must have been seen for
+// an agent's reply to count as read live; otherwise, with an email address
+// known, the reply is queued to go by email.
+const OnlineWindow = 45 * time.Second
+
+// Service holds the widget's commands.
+type Service struct {
+	store   *store.Store
+	conv    *conversation.Service
+	now     func() time.Time
+	limiter startLimiter
+}
+
+// New returns the chat channel and hooks it to agent replies in chat inboxes.
+func New(st *store.Store, conv *conversation.Service, now func() time.Time) *Service {
+	s := &Service{store: st, conv: conv, now: now}
+	conv.SetOutbound(model.ChannelChat, s.onReply)
+	return s
+}
+
+// InboxByKey finds the chat inbox whose settings carry the widget key.
+func (s *Service) InboxByKey(ctx context.Context, key string) (model.Inbox, channel.Settings, error) {
+	if key == "" {
+		return model.Inbox{}, channel.Settings{}, apperr.Field("key", "is required: the data-inbox-key of the script tag")
+	}
+	inboxes, err := s.store.ListInboxes(ctx, 0)
+	if err != nil {
+		return model.Inbox{}, channel.Settings{}, err
+	}
+	for _, in := range inboxes {
+		if in.Channel != model.ChannelChat {
+			continue
+		}
+		if st := channel.SettingsOf(in); st.WidgetKey != "" && st.WidgetKey == key {
+			return in, st, nil
+		}
+	}
+	return model.Inbox{}, channel.Settings{}, apperr.NotFound("chat inbox with this key")
+}
+
+// Config is what the widget shows before a chat starts.
+type Config struct {
+	Name          string   `json:"name"`
+	Greeting      string   `json:"greeting"`
+	PrechatFields []string `json:"prechat_fields"`
+	// Available says whether any agent of the inbox is available now.
+	Available bool `json:"available"`
+}
+
+// DefaultPrechatFields are asked for when the inbox does not say.
+var DefaultPrechatFields = []string{"name", "email"}
+
+// Config reads the widget's settings for a key.
+func (s *Service) Config(ctx context.Context, key string) (Config, error) {
+	in, st, err := s.InboxByKey(ctx, key)
+	if err != nil {
+		return Config{}, err
+	}
+	fields := []string{}
+	for _, f := range st.PrechatFields {
+		if f == "name" || f == "email" || f == "phone" {
+			fields = append(fields, f)
+		}
+	}
+	if st.PrechatFields == nil {
+		fields = DefaultPrechatFields
+	}
+	greeting := st.Greeting
+	if greeting == "" {
+		greeting = "Hi! How can we help?"
+	}
+	avail, err := s.available(ctx, in.ID)
+	return Config{Name: in.Name, Greeting: greeting, PrechatFields: fields, Available: avail}, err
+}
+
+func (s *Service) available(ctx context.Context, inboxID int64) (bool, error) {
+	n, err := s.store.CountAvailableMembers(ctx, inboxID)
+	return n > 0, err
+}
+
+// StartRequest begins a chat session: the pre-chat form, and optionally a
+// website user id signed with the inbox's secret.
+type StartRequest struct {
+	Key      string `json:"key"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Phone    string `json:"phone"`
+	UserID   string `json:"user_id"`
+	UserHash string `json:"user_hash"`
+}
+
+// Session is a started chat; Token is shown once and kept by the browser.
+type Session struct {
+	Token     string `json:"token"`
+	Name      string `json:"name"`
+	Available bool   `json:"available"`
+	// Email is where answers go when nobody is available.
+	Email string `json:"email"`
+}
+
+// Start creates a visitor session.
+func (s *Service) Start(ctx context.Context, req StartRequest) (Session, error) {
+	in, st, err := s.InboxByKey(ctx, req.Key)
+	if err != nil {
+		return Session{}, err
+	}
+	fields := map[string]string{}
+	req.Name = strings.TrimSpace(req.Name)
+	if len(req.Name) > 200 || !utf8.ValidString(req.Name) {
+		fields["name"] = "must be at most 200 characters"
+	}
+	if req.Email != "" {
+		if req.Email, err = contact.NormalizeEmail(req.Email); err != nil {
+			fields["email"] = err.Error()
+		}
+	}
+	if req.Phone != "" {
+		if req.Phone, err = contact.NormalizePhone(req.Phone); err != nil {
+			fields["phone"] = err.Error()
+		}
+	}
+	if len(req.UserID) > 100 {
+		fields["user_id"] = "must be at most 100 characters"
+	}
+	if len(fields) > 0 {
+		return Session{}, apperr.Invalid("the chat cannot start", fields)
+	}
+	prefix := "chat:" + strconv.FormatInt(in.ID, 10) + ":"
+	identity := prefix + "v:" + account.NewSecret("")[:22]
+	if req.UserID != "" || req.UserHash != "" {
+		if len(st.Secret) < channel.MinSecretLength ||
+			!hmac.Equal([]byte(strings.ToLower(req.UserHash)), []byte(channel.SignUserID(st.Secret, req.UserID))) {
+			return Session{}, apperr.Unauthenticated("user_hash is not the HMAC-SHA256 of user_id with the inbox's secret")
+		}
+		identity = prefix + "u:" + req.UserID
+	}
+	token := account.NewSecret("pv_")
+	name := req.Name
+	if name == "" {
+		name = "Visitor"
+	}
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		contactID, err := contact.Resolve(ctx, tx, contact.Ref{ExternalID: identity, Name: name}, s.now())
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateVisitor(ctx, in.ID, account.HashSecret(token), identity, s.now()); err != nil {
+			return err
+		}
+		// An address typed into a form proves nothing: it joins the
+		// contact only when no one else has it, so a visitor can never
+		// claim someone else's history. Agents merge contacts by hand.
+		for _, ident := range []model.Identity{{Kind: model.IdentityEmail, Value: req.Email}, {Kind: model.IdentityPhone, Value: req.Phone}} {
+			if ident.Value == "" {
+				continue
+			}
+			if _, err := tx.ContactIDByIdentity(ctx, ident.Kind, ident.Value); errors.Is(err, store.ErrNotFound) {
+				if err := tx.AddIdentity(ctx, contactID, ident); err != nil {
+					return err
+				}
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	v, err := s.store.VisitorByTokenHash(ctx, account.HashSecret(token))
+	if err != nil {
+		return Session{}, err
+	}
+	if req.Email != "" {
+		if err := s.setEmail(ctx, v, req.Email); err != nil {
+			return Session{}, err
+		}
+	}
+	avail, err := s.available(ctx, in.ID)
+	return Session{Token: token, Name: name, Available: avail, Email: req.Email}, err
+}
+
+// Visitor is an authenticated widget session.
+type Visitor struct {
+	store.Visitor
+	ContactID int64
+}
+
+// Authenticate finds the session a visitor token belongs to.
+func (s *Service) Authenticate(ctx context.Context, token string) (Visitor, error) {
+	if token == "" {
+		return Visitor{}, apperr.Unauthenticated("send the visitor token in the X-Parley-Visitor header")
+	}
+	v, err := s.store.VisitorByTokenHash(ctx, account.HashSecret(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return Visitor{}, apperr.Unauthenticated("unknown visitor token; start a new chat")
+	} else if err != nil {
+		return Visitor{}, err
+	}
+	id, err := s.store.ContactIDByIdentity(ctx, model.IdentityExternal, v.Identity)
+	if errors.Is(err, store.ErrNotFound) {
+		return Visitor{}, apperr.Unauthenticated("this chat's contact was erased; start a new chat")
+	}
+	return Visitor{Visitor: v, ContactID: id}, err
+}
+
+// Message is a chat message as the visitor sees it.
+type Message struct {
+	ID             int64     `json:"id"`
+	ConversationID int64     `json:"conversation_id"`
+	From           string    `json:"from"` // "visitor" or "agent"
+	Author         string    `json:"author"`
+	Body           string    `json:"body"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+func widgetMessage(m model.Message) Message {
+	from := "agent"
+	if m.Direction == model.Incoming {
+		from = "visitor"
+	}
+	return Message{ID: m.ID, ConversationID: m.ConversationID, From: from, Author: m.SenderName, Body: m.Body, CreatedAt: m.CreatedAt}
+}
+
+// historyConversations bounds how far back a returning visitor sees.
+const historyConversations = 5
+
+// History is what a returning visitor's widget shows.
+type History struct {
+	Items     []Message `json:"items"`
+	Email     string    `json:"email"`
+	Available bool      `json:"available"`
+}
+
+// History returns the visitor's replies, oldest first: the messages of
+// their contact's latest conversations in this inbox, never internal notes.
+func (s *Service) History(ctx context.Context, v Visitor) (History, error) {
+	h := History{Items: []Message{}, Email: v.Email}
+	ids, err := s.store.ConversationIDsOf(ctx, v.InboxID, v.ContactID, historyConversations)
+	if err != nil {
+		return h, err
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		msgs, err := s.store.ListMessages(ctx, ids[i], 0, 500)
+		if err != nil {
+			return h, err
+		}
+		for _, m := range msgs {
+			if m.Kind == model.KindReply {
+				h.Items = append(h.Items, widgetMessage(m))
+			}
+		}
+	}
+	h.Available, err = s.available(ctx, v.InboxID)
+	return h, err
+}
+
+// Owns reports whether a conversation is one the visitor may read.
+func (s *Service) Owns(ctx context.Context, v Visitor, conversationID int64) (bool, error) {
+	c, err := s.store.ConversationByID(ctx, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && c.InboxID == v.InboxID && c.Contact.ID == v.ContactID, err
+}
+
+// MessageByID reads one message for the stream, if the visitor may see it.
+func (s *Service) MessageByID(ctx context.Context, v Visitor, conversationID, messageID int64) (Message, bool, error) {
+	msgs, err := s.store.ListMessages(ctx, conversationID, 0, 500)
+	if err != nil {
+		return Message{}, false, err
+	}
+	for _, m := range msgs {
+		if m.ID == messageID && m.Kind == model.KindReply {
+			return widgetMessage(m), true, nil
+		}
+	}
+	return Message{}, false, nil
+}
+
+// SendRequest is a visitor's message.
+type SendRequest struct {
+	Body string `json:"body"`
+	// ClientID is the widget's id of the message: a resend after a lost
+	// answer does not post it twice.
+	ClientID string `json:"client_id"`
+}
+
+// Send records a visitor's message.
+func (s *Service) Send(ctx context.Context, v Visitor, req SendRequest) (Message, error) {
+	if len(req.ClientID) > 100 {
+		return Message{}, apperr.Field("client_id", "must be at most 100 characters")
+	}
+	key := ""
+	if req.ClientID != "" {
+		key = "chat:" + strconv.FormatInt(v.ID, 10) + ":" + req.ClientID
+	}
+	got, err := s.conv.ReceiveKeyed(ctx, conversation.Inbound{InboxID: v.InboxID, ContactID: v.ContactID, Body: req.Body, MessageKey: key})
+	if err != nil {
+		return Message{}, err
+	}
+	if err := s.store.TouchVisitor(ctx, v.ID, s.now()); err != nil {
+		return Message{}, err
+	}
+	m := got.Message
+	if m.SenderName == "" {
+		m.SenderName = got.Conversation.Contact.Name
+	}
+	return widgetMessage(m), nil
+}
+
+// EmailRequest leaves an address for answers when nobody is available.
+type EmailRequest struct {
+	Email string `json:"email"`
+}
+
+// LeaveEmail records where the visitor wants answers by email.
+func (s *Service) LeaveEmail(ctx context.Context, v Visitor, req EmailRequest) (Session, error) {
+	email, err := contact.NormalizeEmail(req.Email)
+	if err != nil {
+		return Session{}, apperr.Field("email", err.Error())
+	}
+	if err := s.setEmail(ctx, v.Visitor, email); err != nil {
+		return Session{}, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ContactIDByIdentity(ctx, model.IdentityEmail, email); errors.Is(err, store.ErrNotFound) {
+			return tx.AddIdentity(ctx, v.ContactID, model.Identity{Kind: model.IdentityEmail, Value: email})
+		} else {
+			return err
+		}
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	avail, err := s.available(ctx, v.InboxID)
+	return Session{Available: avail, Email: email}, err
+}
+
+func (s *Service) setEmail(ctx context.Context, v store.Visitor, email string) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetVisitorIdentity(ctx, v.ID, v.Identity, email) })
+}
+
+// Typing returns where the visitor's typing shows: their latest open
+// conversation in the inbox and their name; ok is false when they have
+// none yet (the first message makes it).
+func (s *Service) Typing(ctx context.Context, v Visitor) (conversationID int64, name string, ok bool, err error) {
+	c, err := s.store.LatestConversationOf(ctx, v.InboxID, v.ContactID, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, "", false, nil
+	} else if err != nil {
+		return 0, "", false, err
+	}
+	return c.ID, c.Contact.Name, true, nil
+}
+
+// Touch records that the visitor's widget is open now.
+func (s *Service) Touch(ctx context.Context, v Visitor) error {
+	return s.store.TouchVisitor(ctx, v.ID, s.now())
+}
+
+// onReply queues an agent's reply for email when the visitor is not on
+// the page to read it: none of their widget sessions was seen within
+// OnlineWindow, and they left an address. The email channel sends
+// pending email deliveries; until it exists they wait in the delivery log.
+func (s *Service) onReply(ctx context.Context, tx *store.Tx, c model.Conversation, inbox model.Inbox, msg model.Message) error {
+	lastSeen, email, err := tx.VisitorPresence(ctx, inbox.ID, c.Contact.ID)
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		email = c.Contact.Email
+	}
+	if email == "" || msg.CreatedAt.Sub(lastSeen) < OnlineWindow {
+		return nil
+	}
+	payload, err := json.Marshal(map[string]any{"to": email, "subject": "Re: " + c.Subject, "body": msg.Body,
+		"from_name": msg.SenderName, "conversation_id": c.ID, "message_id": msg.ID})
+	if err != nil {
+		return err
+	}
+	_, err = tx.CreateDelivery(ctx, store.Delivery{InboxID: inbox.ID, ConversationID: c.ID, MessageID: msg.ID, Kind: "email",
+		Target: email, Payload: string(payload), CreatedAt: msg.CreatedAt})
+	return err
+}
