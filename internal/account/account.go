@@ -24,6 +24,25 @@ type Service struct {
 	now    func() time.Time
 	login  *limiter
 	tokens *tokenCache
+	// settingsCheck validates a channel's inbox settings (SetSettingsCheck).
+	settingsCheck map[model.Channel]func(json.RawMessage) map[string]string
+}
+
+// SetSettingsCheck registers how a channel's inbox settings are validated:
+// the function returns the problems by field, none when they are fine.
+func (s *Service) SetSettingsCheck(ch model.Channel, check func(json.RawMessage) map[string]string) {
+	if s.settingsCheck == nil {
+		s.settingsCheck = map[model.Channel]func(json.RawMessage) map[string]string{}
+	}
+	s.settingsCheck[ch] = check
+}
+
+func (s *Service) checkSettings(ch model.Channel, raw json.RawMessage, fields map[string]string) {
+	if check := s.settingsCheck[ch]; check != nil && isObject(raw) {
+		for k, v := range check(raw) {
+			fields[k] = v
+		}
+	}
 }
 
 // New returns an account service.
@@ -483,6 +502,7 @@ func (s *Service) CreateInbox(ctx context.Context, actor model.Actor, req InboxC
 	in.AutoResolveAfter = parseDuration("auto_resolve_after", req.AutoResolveAfter, model.DefaultAutoResolveAfter, fields)
 	in.AutoCloseAfter = parseDuration("auto_close_after", req.AutoCloseAfter, model.DefaultAutoCloseAfter, fields)
 	in.ReopenWindow = parseDuration("reopen_window", req.ReopenWindow, model.DefaultReopenWindow, fields)
+	s.checkSettings(in.Channel, in.Settings, fields)
 	if len(fields) > 0 {
 		return InboxView{}, apperr.Invalid("the inbox is not valid", fields)
 	}
@@ -524,6 +544,7 @@ func (s *Service) UpdateInbox(ctx context.Context, actor model.Actor, id int64, 
 		}
 		if len(p.Settings) > 0 {
 			in.Settings = p.Settings
+			s.checkSettings(in.Channel, in.Settings, fields)
 		}
 		if p.AutoResolveAfter != nil {
 			in.AutoResolveAfter = parseDuration("auto_resolve_after", *p.AutoResolveAfter, 0, fields)

@@ -22,6 +22,7 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
+	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/view"
@@ -96,6 +97,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Email = email.New(st, a.Conversations, a.Blobs, q, cfg.Now, cfg.Logger)
 	a.Email.RegisterWorkers(q.Workers)
+	a.Accounts.SetSettingsCheck(model.ChannelEmail, email.CheckSettings)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
