@@ -27,6 +27,25 @@ type Service struct {
 	// OnUnavailable, if set, runs in the transaction that makes a user
 	// unavailable (auto-assignment hands their conversations on).
 	OnUnavailable func(ctx context.Context, tx *store.Tx, userID int64) error
+	// settingsCheck validates a channel's inbox settings (SetSettingsCheck).
+	settingsCheck map[model.Channel]func(json.RawMessage) map[string]string
+}
+
+// SetSettingsCheck registers how a channel's inbox settings are validated:
+// the function returns the problems by field, none when they are fine.
+func (s *Service) SetSettingsCheck(ch model.Channel, check func(json.RawMessage) map[string]string) {
+	if s.settingsCheck == nil {
+		s.settingsCheck = map[model.Channel]func(json.RawMessage) map[string]string{}
+	}
+	s.settingsCheck[ch] = check
+}
+
+func (s *Service) checkSettings(ch model.Channel, raw json.RawMessage, fields map[string]string) {
+	if check := s.settingsCheck[ch]; check != nil && isObject(raw) {
+		for k, v := range check(raw) {
+			fields[k] = v
+		}
+	}
 }
 
 // New returns an account service.
@@ -491,6 +510,7 @@ func (s *Service) CreateInbox(ctx context.Context, actor model.Actor, req InboxC
 	in.AutoResolveAfter = parseDuration("auto_resolve_after", req.AutoResolveAfter, model.DefaultAutoResolveAfter, fields)
 	in.AutoCloseAfter = parseDuration("auto_close_after", req.AutoCloseAfter, model.DefaultAutoCloseAfter, fields)
 	in.ReopenWindow = parseDuration("reopen_window", req.ReopenWindow, model.DefaultReopenWindow, fields)
+	s.checkSettings(in.Channel, in.Settings, fields)
 	if len(fields) > 0 {
 		return InboxView{}, apperr.Invalid("the inbox is not valid", fields)
 	}
@@ -532,6 +552,7 @@ func (s *Service) UpdateInbox(ctx context.Context, actor model.Actor, id int64, 
 		}
 		if len(p.Settings) > 0 {
 			in.Settings = p.Settings
+			s.checkSettings(in.Channel, in.Settings, fields)
 		}
 		if p.AutoResolveAfter != nil {
 			in.AutoResolveAfter = parseDuration("auto_resolve_after", *p.AutoResolveAfter, 0, fields)

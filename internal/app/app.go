@@ -29,6 +29,7 @@ import (
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
 	"github.com/parley-hq/parley/internal/macro"
+	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/template"
@@ -133,6 +134,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.APIChannel = apichannel.New(st, a.Conversations, a.Webhooks, cfg.Now)
 	a.Phone = phone.New(st, a.Conversations, cfg.Now)
 	a.Chat = chat.New(st, a.Conversations, cfg.Now)
+	a.Accounts.SetSettingsCheck(model.ChannelEmail, email.CheckSettings)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()

@@ -68,6 +68,16 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 	return s, nil
 }
 
+// CheckSettings validates an email inbox's settings JSON for the inbox
+// service: problems by field, none when they are fine.
+func CheckSettings(raw json.RawMessage) map[string]string {
+	s, err := ParseSettings(raw)
+	if err != nil {
+		return map[string]string{"settings": "must be {address, from_name, max_attachment_bytes, imap: {host, port, tls, username, password, mailbox}, smtp: {host, port, tls, username, password}} with those types"}
+	}
+	return s.Validate()
+}
+
 // Validate checks settings an admin is saving.
 func (s Settings) Validate() map[string]string {
 	fields := map[string]string{}
