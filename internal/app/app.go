@@ -152,10 +152,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
-		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation})
-	csat.Routes(r, a.Conversations)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger,
+		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation,
 		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat})
+	csat.Routes(r, a.Conversations)
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil
