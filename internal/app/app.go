@@ -20,6 +20,7 @@ import (
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
 	"github.com/parley-hq/parley/internal/realtime"
+	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/view"
 	"github.com/parley-hq/parley/internal/web"
@@ -47,6 +48,7 @@ type App struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Views         *view.Service
+	SLA           *sla.Service
 	Hub           *realtime.Hub
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
@@ -82,6 +84,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Conversations = conversation.New(st, q, cfg.Now, a.Hub.Announce)
 	a.Conversations.RegisterWorkers(q.Workers)
 	a.Views = view.New(st, a.Conversations, cfg.Now)
+	a.SLA = sla.New(st, a.Conversations, q, cfg.Now, cfg.Logger)
+	a.SLA.RegisterWorkers(q.Workers)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -98,7 +102,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpapi.Recover)
-	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger})
+	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Now: cfg.Now, Logger: cfg.Logger, SLA: a.SLA})
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

@@ -33,6 +33,9 @@ type Service struct {
 	// committed is told the ids of events after their transaction commits.
 	committed func(eventIDs []int64)
 	views     ViewSource
+	// clocks, if set, hears of every command's changes inside its
+	// transaction (hook.go).
+	clocks Clocks
 }
 
 // New returns a conversation service. now is the clock (tests and the demo
@@ -92,13 +95,19 @@ type op struct {
 	actor  model.Actor
 	now    time.Time
 	events []int64
+	// changed lists, per conversation in first-touched order, the
+	// actions this command recorded, for the clocks hook.
+	changed []Changed
 }
 
 func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) error) error {
 	var o *op
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
 		o = &op{s: s, tx: tx, actor: actor, now: s.now().UTC().Truncate(time.Millisecond)}
-		return fn(o)
+		if err := fn(o); err != nil {
+			return err
+		}
+		return o.syncClocks(ctx)
 	})
 	if err == nil && len(o.events) > 0 {
 		s.committed(o.events)
@@ -110,6 +119,7 @@ func (o *op) event(ctx context.Context, convID int64, action string, before, aft
 	id, err := o.tx.CreateEvent(ctx, store.EventInsert{ConversationID: convID, Actor: o.actor, Action: action, Before: before, After: after, Now: o.now})
 	if err == nil {
 		o.events = append(o.events, id)
+		o.noteChange(convID, action, after)
 	}
 	return err
 }
