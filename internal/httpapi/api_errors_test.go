@@ -124,6 +124,13 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", convPath(f.splittable) + "/split", map[string]any{"message_ids": []int64{f.splitMsg}}},
 		{"POST", api + "/views", map[string]any{"name": "V", "filter": map[string]any{"status": []string{"new"}}}},
 		{"PATCH", fmt.Sprintf(api+"/views/%d", f.view), map[string]any{"name": "W"}},
+		{"POST", api + "/business-hours", map[string]any{"name": "Nights", "time_zone": "UTC", "week": officeWeek()}},
+		{"PATCH", fmt.Sprintf(api+"/business-hours/%d", f.hours), map[string]any{"name": "Office hours"}},
+		{"POST", api + "/sla-policies", map[string]any{"name": "Gold", "first_response": "1h"}},
+		{"PATCH", fmt.Sprintf(api+"/sla-policies/%d", f.policy), map[string]any{"name": "Silver"}},
+		{"POST", a + "/escalate", map[string]any{"note": "Needs a supervisor", "to_team_id": f.team}},
+		{"POST", a + "/handoff", map[string]any{"note": "Over to you", "to_user_id": f.sup.UserID}},
+		{"POST", a + "/followers", map[string]any{}},
 	}
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 	for _, ep := range bodies {
@@ -175,6 +182,20 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", api + "/conversations/bulk/{x}/undo", nil},
 		{"PATCH", api + "/views/{x}", map[string]any{"name": "N"}},
 		{"DELETE", api + "/views/{x}", nil},
+		{"GET", api + "/business-hours/{x}", nil},
+		{"PATCH", api + "/business-hours/{x}", map[string]any{"name": "N"}},
+		{"DELETE", api + "/business-hours/{x}", nil},
+		{"GET", api + "/sla-policies/{x}", nil},
+		{"PATCH", api + "/sla-policies/{x}", map[string]any{"name": "N"}},
+		{"DELETE", api + "/sla-policies/{x}", nil},
+		{"GET", api + "/conversations/{x}/sla", nil},
+		{"POST", api + "/conversations/{x}/escalate", map[string]any{"note": "N", "priority": "high"}},
+		{"POST", api + "/conversations/{x}/handoff", map[string]any{"note": "N", "to_team_id": f.team}},
+		{"GET", api + "/conversations/{x}/followers", nil},
+		{"POST", api + "/conversations/{x}/followers", map[string]any{}},
+		{"DELETE", api + "/conversations/{x}/followers/" + fmt.Sprint(f.admin.UserID), nil},
+		{"DELETE", a + "/followers/{x}", nil},
+		{"POST", api + "/notifications/{x}/read", nil},
 	}
 	for _, ep := range ids {
 		for _, id := range []string{"999999", "abc", "0", "-1", "99999999999999999999"} {
@@ -454,7 +475,6 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "list query with NUL", method: "GET", path: api + "/conversations?q=%00", status: 400},
 		{name: "list unknown view", method: "GET", path: api + "/conversations?view=9999", status: 400, field: "view"},
 		{name: "list unknown sort", method: "GET", path: api + "/conversations?sort=subject", status: 400, field: "sort"},
-		{name: "list sort by sla", method: "GET", path: api + "/conversations?sort=sla_due", status: 400, field: "sort"},
 		{name: "list limit 0", method: "GET", path: api + "/conversations?limit=0", status: 400, field: "limit"},
 		{name: "list limit 201", method: "GET", path: api + "/conversations?limit=201", status: 400, field: "limit"},
 		{name: "list limit negative", method: "GET", path: api + "/conversations?limit=-1", status: 400, field: "limit"},
@@ -465,6 +485,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "list unknown filter", method: "GET", path: api + "/conversations?state=open", status: 400, field: "state"},
 		{name: "list several errors", method: "GET", path: api + "/conversations?status=x&limit=0&bogus=1", status: 400, field: "bogus"},
 	}...)
+	rows = append(rows, slaBadRows(f)...)
 	return rows, bodies
 }
 

@@ -35,6 +35,7 @@ type fixture struct {
 	// spare conversations of inbox A for merge and split.
 	mergeable, splittable, splitMsg int64
 	view                            int64 // the admin's private view
+	hours, policy                   int64 // business hours and an SLA policy (slaSpares)
 	aliceEmail                      string
 	userSeq, convSeq                int
 }
@@ -81,6 +82,7 @@ func (f *fixture) addSpares(t *testing.T) {
 	var m struct{ ID int64 }
 	f.call(t, f.adminTok, "POST", convPath(f.splittable)+"/messages", map[string]any{"body": "Second question", "direction": "incoming"}, http.StatusCreated).Decode(t, &m)
 	f.splitMsg = m.ID
+	f.slaSpares(t)
 }
 
 // conv is a conversation as the API shows it (model.Conversation cannot
@@ -195,7 +197,8 @@ var codeFor = map[int]string{
 // included (jobs are side effects too).
 var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_members", "contacts",
 	"contact_identities", "conversations", "messages", "tags", "conversation_tags", "conversation_events",
-	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes"}
+	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes",
+	"business_hours", "sla_policies", "sla_clocks", "sla_outcomes", "conversation_followers", "notifications"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.

@@ -150,7 +150,7 @@ func permRows(f *fixture) []permRow {
 		}
 	}
 
-	return []permRow{
+	return append([]permRow{
 		// Oneself. Everyone signs in with their own password.
 		{name: "POST auth/login", want: everyone, req: func(_ *testing.T, _ *fixture, who role) (string, string, any) {
 			email := [...]string{"admin@parley.test", "sup@parley.test", "agent.a@parley.test", "agent.b@parley.test"}[who]
@@ -304,7 +304,7 @@ func permRows(f *fixture) []permRow {
 		}},
 		{name: "POST presence", req: fixed("POST", a+"/presence", map[string]any{"state": "viewing"}), want: [4]int{s204, s204, s204, s404}, same: []role{admin, supervisor, member}},
 		{name: "GET events stream", req: fixed("GET", api+"/events/stream", nil), want: everyone, stream: true},
-	}
+	}, slaPermRows(f)...)
 }
 
 // TestVisibility checks what each role sees in lists: an agent outside an

@@ -13,6 +13,10 @@ import (
 // listOf answers fn's slice as {"items": [...]}.
 func listOf[T any](fn func(context.Context, model.Actor) ([]T, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if err := onlyParams(r); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		items, err := fn(r.Context(), principal(r).Actor())
 		respond(w, r, http.StatusOK, list[T]{Items: items}, err)
 	}

@@ -61,7 +61,7 @@ func New(ctx context.Context, st *store.Store, opts Options) (*Queue, error) {
 	}
 	workers := river.NewWorkers()
 	client, err := river.NewClient(driver, &river.Config{
-		Workers:           workers,
+		Workers: workers,
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers},
 			ReadyQueue: {MaxWorkers: opts.Workers, FetchPollInterval: min(readyPoll, opts.PollInterval)}},
 		FetchPollInterval: opts.PollInterval,

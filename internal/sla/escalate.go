@@ -258,6 +258,9 @@ func (s *Service) Follow(ctx context.Context, actor model.Actor, id int64, req F
 
 // Unfollow stops a user following a conversation.
 func (s *Service) Unfollow(ctx context.Context, actor model.Actor, id, userID int64) error {
+	if _, err := s.conversations.Get(ctx, actor, id); err != nil {
+		return err
+	}
 	if userID != actor.UserID && !actor.Role.SeesAll() {
 		return apperr.Forbidden("agents may stop following themselves only")
 	}

@@ -373,7 +373,6 @@ func contains(xs []string, x string) bool {
 
 func containsStr(s, sub string) bool { return strings.Contains(s, sub) }
 
-
 func waitFor(t *testing.T, ok func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
