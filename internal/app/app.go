@@ -94,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.SetupCode = account.NewSecret("")[:10]
 	}
 	webApp, err := web.New(web.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations,
-		Views: a.Views, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode})
+		Views: a.Views, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode, SLA: a.SLA})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -614,6 +614,9 @@ func describe(e model.Event, d *inboxData) string {
 		}
 		return who + " " + verb + " " + strings.Join(names, ", ")
 	}
+	if text := describeSLA(e, before, after, d); text != "" {
+		return text
+	}
 	return who + " " + e.Action
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/view"
 )
@@ -40,6 +41,7 @@ type Deps struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Views         *view.Service
+	SLA           *sla.Service
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// SetupCode guards the first-run page; serve prints it.
@@ -89,8 +91,19 @@ func New(d Deps) (*App, error) {
 		"snippet":    func(s string) template.HTML { return template.HTML(s) },
 		"query":      queryString,
 		"priorities": func() []string { return []string{"low", "normal", "high", "urgent"} },
+		"slaDue":     func(due *time.Time) string { return slaDue(due, a.Now()) },
+		"isoPtr": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		},
+		"overdue":    func(due *time.Time) bool { return due != nil && due.Before(a.Now()) },
+		"targetText": targetText,
+		"list":       func(xs ...string) []string { return xs },
+		"weekText":   weekText,
 	}
-	for _, page := range []string{"login", "setup", "inbox"} {
+	for _, page := range []string{"login", "setup", "inbox", "settings"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -128,6 +141,8 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/inbox/sidebar", a.sidebarFragment)
 		r.Get("/inbox/filter", a.filterJSON)
 		r.Get("/inbox/conversations/{id}", a.paneFragment)
+		r.Get("/settings/business-hours", a.settingsPage("business-hours"))
+		r.Get("/settings/sla-policies", a.settingsPage("sla-policies"))
 	})
 }
 
