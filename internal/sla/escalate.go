@@ -124,6 +124,16 @@ func (s *Service) escalate(ctx context.Context, w *conversation.Writer, c *model
 	if e.action.TeamID != nil {
 		patch.TeamID = model.Nullable[int64]{Set: true, Value: *e.action.TeamID}
 	}
+	if e.action.AssigneeID != nil && strings.HasPrefix(e.trigger, "sla.") {
+		// A rule written before the person left the inbox must not stop the
+		// breach from being recorded: it escalates without reassigning.
+		if ok, err := mayBeAssigned(ctx, w, c.InboxID, *e.action.AssigneeID); err != nil {
+			return err
+		} else if !ok {
+			s.logger.Warn("SLA escalation skips an assignee who cannot see the inbox", "conversation_id", c.ID, "user_id", *e.action.AssigneeID)
+			e.action.AssigneeID = nil
+		}
+	}
 	if e.action.AssigneeID != nil {
 		patch.AssigneeID = model.Nullable[int64]{Set: true, Value: *e.action.AssigneeID}
 	} else if e.action.TeamID != nil && (c.TeamID == nil || *c.TeamID != *e.action.TeamID) {
@@ -299,4 +309,18 @@ func (s *Service) notifyFollowers(ctx context.Context, w *conversation.Writer, c
 		}
 	}
 	return s.notify(ctx, w, &c, ids, "resolved", fmt.Sprintf("#%d was resolved", c.ID), c.Subject, true)
+}
+
+// mayBeAssigned reports whether a user exists and may see the inbox.
+func mayBeAssigned(ctx context.Context, w *conversation.Writer, inboxID, userID int64) (bool, error) {
+	u, err := w.Tx().UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if u.Role.SeesAll() {
+		return true, nil
+	}
+	return w.Tx().IsInboxMember(ctx, inboxID, userID)
 }

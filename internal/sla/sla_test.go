@@ -251,8 +251,11 @@ func TestBreachExactlyOnceAcrossRestart(t *testing.T) {
 		testutil.NoErr(t, err)
 		_, err = e.Accounts.AddTeamMember(ctx, model.System, team.ID, f.supervisor.UserID)
 		testutil.NoErr(t, err)
+		// The rule names someone who has since no access to the inbox: the
+		// breach must still be recorded, and the rest of the escalation done.
+		outsider := e.User(t, "gone@example.com", model.RoleAgent)
 		f.policy(t, map[string]any{"name": "Urgent", "first_response": "1h", "warn_before": "15m",
-			"escalation": map[string]any{"on_breach": map[string]any{"team_id": team.ID, "priority": "raise",
+			"escalation": map[string]any{"on_breach": map[string]any{"team_id": team.ID, "priority": "raise", "assignee_id": outsider.UserID,
 				"tags": []string{"sla-breached"}, "notify_team": true, "email": true}}})
 		c := f.create(t)
 		cl := f.clocks(t, c.ID)[sla.FirstResponse]
@@ -304,7 +307,7 @@ func TestBreachExactlyOnceAcrossRestart(t *testing.T) {
 			t.Fatalf("%d escalations, want 1", n)
 		}
 		got, _ := e.Conversations.Get(ctx, f.admin, c.ID)
-		if got.Priority != model.PriorityHigh || got.TeamID == nil || *got.TeamID != team.ID || !contains(got.Tags, "sla-breached") {
+		if got.Priority != model.PriorityHigh || got.TeamID == nil || *got.TeamID != team.ID || !contains(got.Tags, "sla-breached") || got.AssigneeID != nil {
 			t.Fatalf("after breach: priority %s team %v tags %v", got.Priority, got.TeamID, got.Tags)
 		}
 		// Still unanswered: the breached target keeps the conversation at the top of sla_due.
