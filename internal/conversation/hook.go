@@ -2,7 +2,9 @@ package conversation
 
 import (
 	"context"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -77,20 +79,20 @@ func (w *Writer) AddTags(ctx context.Context, c *model.Conversation, tags []stri
 }
 
 // Within runs fn as one command on the conversation the actor may see: fn
-// changes c through w, and c is saved with fn's changes when fn returns nil
-// having recorded at least one event.
+// changes c through w, and c is saved when fn returns nil having changed it.
 func (s *Service) Within(ctx context.Context, actor model.Actor, id int64, fn func(ctx context.Context, w *Writer, c *model.Conversation) error) (model.Conversation, error) {
 	err := s.run(ctx, actor, func(o *op) error {
 		c, err := o.load(ctx, id)
 		if err != nil {
 			return err
 		}
-		recorded := len(o.events)
+		before := c
+		before.Tags = slices.Clone(c.Tags)
 		if err := fn(ctx, &Writer{o: o}, &c); err != nil {
 			return err
 		}
-		if len(o.events) == recorded {
-			return nil // nothing happened: leave the row alone
+		if reflect.DeepEqual(before, c) {
+			return nil // only events were recorded: spare the row (and its indexes) a rewrite
 		}
 		c.UpdatedAt = o.now
 		return o.tx.SaveConversation(ctx, c)
@@ -101,8 +103,16 @@ func (s *Service) Within(ctx context.Context, actor model.Actor, id int64, fn fu
 	return s.store.ConversationByID(ctx, id)
 }
 
+// quietActions change nothing a clock depends on, so on their own they do
+// not run the clocks hook (a breach being recorded must not re-time itself).
+var quietActions = []string{"notification.sent", "follower.added", "follower.removed",
+	"conversation.escalated", "conversation.handed_off"}
+
 func (o *op) noteChange(convID int64, action string, after any) {
 	i := slices.IndexFunc(o.changed, func(c Changed) bool { return c.ConversationID == convID })
+	if i < 0 && (strings.HasPrefix(action, "sla.") || slices.Contains(quietActions, action)) {
+		return
+	}
 	if i < 0 {
 		o.changed = append(o.changed, Changed{ConversationID: convID})
 		i = len(o.changed) - 1

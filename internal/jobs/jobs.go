@@ -63,7 +63,7 @@ func New(ctx context.Context, st *store.Store, opts Options) (*Queue, error) {
 	client, err := river.NewClient(driver, &river.Config{
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers},
-			ReadyQueue: {MaxWorkers: opts.Workers, FetchPollInterval: min(readyPoll, opts.PollInterval)}},
+			ReadyQueue: {MaxWorkers: max(opts.Workers, readyWorkers), FetchPollInterval: min(readyPoll, opts.PollInterval)}},
 		FetchPollInterval: opts.PollInterval,
 		// River refuses a poll interval shorter than its fetch cooldown
 		// (100ms by default), so a fast poll brings the cooldown down with it.
@@ -119,3 +119,7 @@ const ReadyQueue = "sla"
 // readyPoll is how often each node looks for due jobs of ReadyQueue: it
 // bounds how late such a job can start.
 const readyPoll = 200 * time.Millisecond
+
+// readyWorkers lets a burst of deadlines (many clocks due in the same
+// second) run side by side: each job is short and mostly waits on commit.
+const readyWorkers = 30
