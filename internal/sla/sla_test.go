@@ -153,13 +153,27 @@ func TestDueInBusinessHours(t *testing.T) {
 		// 1h Friday + 3h Monday (12:00 CEST), counted from its start.
 		wantDue(t, f.clocks(t, c.ID)[sla.Resolution], "2026-03-30T10:00:00Z")
 
-		// The list sorts by the nearest due time, conversations without one last.
-		var page struct {
-			Items []model.Conversation `json:"items"`
+		// The list sorts by the nearest due time, conversations without one
+		// last, and its cursor pages across them one by one.
+		c3 := f.create(t)
+		resolved := model.StatusResolved
+		_, err = e.Conversations.Update(ctx, f.agent, c3.ID, conversation.Patch{Status: &resolved})
+		testutil.NoErr(t, err)
+		var got3 []int64
+		cursor := ""
+		for range 4 {
+			var page struct {
+				Items      []model.Conversation `json:"items"`
+				NextCursor string               `json:"next_cursor"`
+			}
+			f.call(t, "GET", "/api/v1/conversations?status=new,open,resolved&sort=sla_due&limit=1&cursor="+cursor, nil, &page)
+			got3 = append(got3, ids(page.Items)...)
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
 		}
-		f.call(t, "GET", "/api/v1/conversations?sort=sla_due", nil, &page)
-		if len(page.Items) != 2 || page.Items[0].ID != c.ID || page.Items[1].ID != c2.ID {
-			t.Fatalf("sla_due order = %v", ids(page.Items))
+		if fmt.Sprint(got3) != fmt.Sprint([]int64{c.ID, c2.ID, c3.ID}) {
+			t.Fatalf("sla_due pages = %v, want %d, %d, then %d without a due time", got3, c.ID, c2.ID, c3.ID)
 		}
 	})
 }
