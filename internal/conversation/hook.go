@@ -30,7 +30,7 @@ func (c Changed) Has(action string) bool { return slices.Contains(c.Actions, act
 // command's own changes, once per conversation the command touched, so a
 // clock can never disagree with the change that moved it.
 type Clocks interface {
-	Sync(ctx context.Context, w *Writer, c model.Conversation, ch Changed) error
+	Sync(ctx context.Context, w *Writer, ch Changed) error
 }
 
 // SetClocks installs the clocks hook.
@@ -45,6 +45,11 @@ func (w *Writer) Tx() *store.Tx { return w.o.tx }
 
 // Now is the command's clock reading.
 func (w *Writer) Now() time.Time { return w.o.now }
+
+// Conversation reads a conversation as the command's transaction sees it.
+func (w *Writer) Conversation(ctx context.Context, id int64) (model.Conversation, error) {
+	return w.o.tx.ConversationByID(ctx, id)
+}
 
 // Actor is who runs the command.
 func (w *Writer) Actor() model.Actor { return w.o.actor }
@@ -133,11 +138,7 @@ func (o *op) syncClocks(ctx context.Context) error {
 	changed := o.changed
 	w := &Writer{o: o}
 	for _, ch := range changed {
-		c, err := o.tx.ConversationByID(ctx, ch.ConversationID)
-		if err != nil {
-			return err
-		}
-		if err := o.s.clocks.Sync(ctx, w, c, ch); err != nil {
+		if err := o.s.clocks.Sync(ctx, w, ch); err != nil {
 			return err
 		}
 	}

@@ -96,19 +96,42 @@ func spell(target string, c model.Conversation, row *store.SLAClock, now time.Ti
 
 // Sync brings a conversation's clocks in step with it; the conversation
 // service calls it inside every command's transaction.
-func (s *Service) Sync(ctx context.Context, w *conversation.Writer, c model.Conversation, ch conversation.Changed) error {
+//
+// It reads the conversation only when it must: with no policy at all (no
+// conversation then holds one: DeleteSLAPolicy clears them) and no status
+// change, a command pays one small query for it.
+func (s *Service) Sync(ctx context.Context, w *conversation.Writer, ch conversation.Changed) error {
 	tx, now := w.Tx(), w.Now()
-	if c.Status == model.StatusResolved && ch.Has("status.changed") {
-		if err := s.notifyFollowers(ctx, w, c); err != nil {
+	var c model.Conversation
+	loaded := false
+	load := func() error {
+		if loaded {
+			return nil
+		}
+		var err error
+		c, err = w.Conversation(ctx, ch.ConversationID)
+		loaded = err == nil
+		return err
+	}
+	if ch.Has("status.changed") {
+		if err := load(); err != nil {
 			return err
+		}
+		if c.Status == model.StatusResolved {
+			if err := s.notifyFollowers(ctx, w, c); err != nil {
+				return err
+			}
 		}
 	}
 	ps, err := policies(ctx, tx.ListSLAPolicies)
 	if err != nil {
 		return err
 	}
-	if len(ps) == 0 && c.SLAPolicyID == nil {
+	if len(ps) == 0 {
 		return nil
+	}
+	if err := load(); err != nil {
+		return err
 	}
 	p := matchPolicy(ps, c)
 	if !sameID(c.SLAPolicyID, policyID(p)) {
