@@ -123,7 +123,7 @@ func (s *Service) Sync(ctx context.Context, w *conversation.Writer, ch conversat
 			}
 		}
 	}
-	ps, err := policies(ctx, tx.ListSLAPolicies)
+	ps, err := s.cachedPolicies(ctx, tx)
 	if err != nil {
 		return err
 	}

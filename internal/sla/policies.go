@@ -116,6 +116,7 @@ func (s *Service) CreatePolicy(ctx context.Context, actor model.Actor, req Polic
 		}
 		return err
 	})
+	s.forgetPolicies()
 	if err != nil {
 		return Policy{}, err
 	}
@@ -149,6 +150,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, actor model.Actor, id int64,
 		}
 		return err
 	})
+	s.forgetPolicies()
 	if err != nil {
 		return Policy{}, err
 	}
@@ -160,6 +162,7 @@ func (s *Service) DeletePolicy(ctx context.Context, actor model.Actor, id int64)
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
+	defer s.forgetPolicies()
 	return s.store.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.DeleteSLAPolicy(ctx, id, s.now())
 		if errors.Is(err, store.ErrNotFound) {

@@ -35,6 +35,40 @@ type Service struct {
 	// calendars caches compiled schedules by id and update time.
 	mu        sync.Mutex
 	calendars map[calendarKey]*businesshours.Calendar
+	// policyCache holds the policies for policyTTL, so that the clocks
+	// hook costs most commands no query at all; this node's own policy
+	// changes clear it at once, another node's show within policyTTL.
+	policyCache []Policy
+	policyAt    time.Time
+}
+
+// policyTTL is how long a node keeps the policy list.
+const policyTTL = time.Second
+
+// cachedPolicies returns the policies, from the cache when it is fresh.
+// The TTL runs on the wall clock, not the service's (tests move that).
+func (s *Service) cachedPolicies(ctx context.Context, tx *store.Tx) ([]Policy, error) {
+	s.mu.Lock()
+	ps, at := s.policyCache, s.policyAt
+	s.mu.Unlock()
+	if !at.IsZero() && time.Since(at) < policyTTL {
+		return ps, nil
+	}
+	ps, err := policies(ctx, tx.ListSLAPolicies)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.policyCache, s.policyAt = ps, time.Now()
+	s.mu.Unlock()
+	return ps, nil
+}
+
+// forgetPolicies drops the cached list after this node changed a policy.
+func (s *Service) forgetPolicies() {
+	s.mu.Lock()
+	s.policyCache, s.policyAt = nil, time.Time{}
+	s.mu.Unlock()
 }
 
 type calendarKey struct {
