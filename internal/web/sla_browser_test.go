@@ -40,7 +40,8 @@ func TestSLACountdownAndEscalate(t *testing.T) {
 
 	ctx := browser(t)
 	signIn(t, ctx, w, "agent@example.com")
-	do(t, ctx, choose(`#sort`, "sla_due"), chromedp.WaitVisible(`#rows .row[data-id="`+id(late)+`"]`))
+	// The list is swapped in when the sort changes: wait for the new order.
+	do(t, ctx, choose(`#sort`, "sla_due"), chromedp.WaitVisible(`#rows .row:first-child[data-id="`+id(late)+`"]`))
 	if got := rowIDs(t, ctx); !strings.HasPrefix(got, id(late)+","+id(soon)+",") {
 		t.Fatalf("rows sorted by SLA due = %s, want %d then %d first", got, late, soon)
 	}
