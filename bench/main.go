@@ -10,6 +10,7 @@
 //	go run ./bench -suite web -data DIR              # issue 3, on a generated dataset
 //	go run ./bench -suite triage -database URL       # issue 4, on a generated dataset
 //	go run ./bench -suite profiles -data DIR         # issue 5 profiles, on a generated dataset
+//	go run ./bench -suite sla                        # issue 6: SLA breach jobs at 100,000 running clocks
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
@@ -64,7 +65,12 @@ func main() {
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the temporary directory (server logs, SQLite file)")
 	flag.StringVar(&o.bin, "bin", "", "use this parley binary instead of building ./cmd/parley (to compare two builds)")
 	registerSuiteFlags(&o.suite)
+	var slaOpts slaOptions
+	registerSLAFlags(&slaOpts)
 	flag.Parse()
+	if o.suite.name == "sla" {
+		os.Exit(runSLASuite(o, slaOpts))
+	}
 	if o.suite.name == "channels" {
 		os.Exit(runChannels(o))
 	}

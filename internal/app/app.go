@@ -31,6 +31,7 @@ import (
 	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/realtime"
+	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/template"
 	"github.com/parley-hq/parley/internal/view"
@@ -71,6 +72,7 @@ type App struct {
 	Templates     *template.Service
 	Macros        *macro.Service
 	Automation    *automation.Service
+	SLA           *sla.Service
 	Hub           *realtime.Hub
 	Blobs         *blob.Store
 	Email         *email.Channel
@@ -118,11 +120,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Email = email.New(st, a.Conversations, a.Blobs, q, cfg.Now, cfg.Logger)
 	a.Email.RegisterWorkers(q.Workers)
+	a.SLA = sla.New(st, a.Conversations, q, cfg.Now, cfg.Logger)
+	a.SLA.RegisterWorkers(q.Workers)
 	if cfg.PublicURL == "" && cfg.Addr != "" {
 		cfg.PublicURL = "http://" + cfg.Addr
 	}
-	// Business hours are not wired yet: every inbox counts as open.
-	hours := conversation.AlwaysOpen{}
+	// Automation asks the SLA service whether an inbox is within its
+	// business hours.
+	hours := a.SLA
 	a.Templates = template.New(st, a.Conversations, hours, cfg.Now)
 	a.Macros = macro.New(st, cfg.Now)
 	a.Automation = automation.New(st, cfg.Now)
@@ -143,7 +148,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.SetupCode = account.NewSecret("")[:10]
 	}
 	webApp, err := web.New(web.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations,
-		Views: a.Views, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode})
+		Views: a.Views, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode, SLA: a.SLA})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -153,7 +158,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	r.Use(httpapi.Recover)
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
 		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation,
-		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat})
+		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA})
 	csat.Routes(r, a.Conversations)
 	webApp.Routes(r)
 	a.Handler = r

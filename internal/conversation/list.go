@@ -28,7 +28,7 @@ var ConditionKeys = []string{"status", "assignee", "team", "inbox", "tag", "tag_
 var pagingKeys = []string{"view", "filter", "sort", "limit", "cursor"}
 
 // Sorts are the list's sort orders; a leading "-" reverses one.
-var Sorts = []string{"last_activity", "created", "priority", "waiting", "customer_type", "assignee", "relevance"}
+var Sorts = []string{"last_activity", "created", "priority", "waiting", "customer_type", "assignee", "relevance", "sla_due"}
 
 // Page is one page of conversations and the cursor to the next, if any.
 type Page struct {
@@ -364,8 +364,6 @@ func (s *Service) ParseFilter(ctx context.Context, actor model.Actor, q map[stri
 	case sortName == "":
 		// Newest first, also when searching: exact over all history at
 		// any size, where relevance scores only the newest matches.
-	case sortName == "sla_due" || sortName == "-sla_due":
-		p.bad("sort", "sla_due needs SLA policies, which are not available yet")
 	case !ok:
 		p.bad("sort", "must be one of "+strings.Join(Sorts, ", ")+", each optionally with a leading -")
 	case name == "relevance":

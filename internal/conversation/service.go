@@ -38,6 +38,9 @@ type Service struct {
 	details  []DetailsFunc
 	// auto holds the rules, templates and business hours (automation.go).
 	auto AutomationDeps
+	// clocks, if set, hears of every command's changes inside its
+	// transaction (hook.go).
+	clocks Clocks
 }
 
 // New returns a conversation service. now is the clock (tests and the demo
@@ -104,6 +107,9 @@ type op struct {
 	now    time.Time
 	events []int64
 	auto   autoState
+	// changed lists, per conversation in first-touched order, the
+	// actions this command recorded, for the clocks hook.
+	changed []Changed
 }
 
 func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) error) error {
@@ -113,7 +119,11 @@ func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) err
 		if err := fn(o); err != nil {
 			return err
 		}
-		return o.automate(ctx)
+		// Rules run first, so the clocks see what they changed too.
+		if err := o.automate(ctx); err != nil {
+			return err
+		}
+		return o.syncClocks(ctx)
 	})
 	if err == nil && len(o.events) > 0 {
 		s.committed(o.events)
@@ -125,6 +135,7 @@ func (o *op) event(ctx context.Context, convID int64, action string, before, aft
 	id, err := o.tx.CreateEvent(ctx, store.EventInsert{ConversationID: convID, Actor: o.actor, Action: action, Before: before, After: after, Now: o.now})
 	if err == nil {
 		o.events = append(o.events, id)
+		o.noteChange(convID, action, after)
 	}
 	return err
 }

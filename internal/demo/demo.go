@@ -24,6 +24,7 @@ import (
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/sla"
 )
 
 // AdminEmail and Password are the demo admin's login. Every demo user has
@@ -140,6 +141,7 @@ type seeder struct {
 	accounts *account.Service
 	contacts *contact.Service
 	convs    *conversation.Service
+	sla      *sla.Service
 
 	admin, super  model.Actor
 	agents        []*agent
@@ -157,12 +159,16 @@ func newSeeder(a *app.App) *seeder {
 	s.accounts = account.New(a.Store, clock)
 	s.contacts = contact.New(a.Store, clock, nil)
 	s.convs = conversation.New(a.Store, a.Jobs, clock, nil)
+	s.sla = sla.New(a.Store, s.convs, a.Jobs, clock, a.Config.Logger)
 	return s
 }
 
 func (s *seeder) run(ctx context.Context) error {
 	s.clock = s.now.Add(-120 * 24 * time.Hour)
 	if err := s.makeStaff(ctx); err != nil {
+		return err
+	}
+	if err := s.makeSLA(ctx); err != nil {
 		return err
 	}
 	if err := s.makeContacts(ctx); err != nil {

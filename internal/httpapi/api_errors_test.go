@@ -130,6 +130,13 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", api + "/contact-attributes", map[string]any{"key": "seats", "label": "Seats", "type": "number"}},
 		{"PATCH", attr, map[string]any{"label": "Level"}},
 		{"POST", a + "/calls", map[string]any{"direction": "outbound", "outcome": "answered", "duration_seconds": 60}},
+		{"POST", api + "/business-hours", map[string]any{"name": "Nights", "time_zone": "UTC", "week": officeWeek()}},
+		{"PATCH", fmt.Sprintf(api+"/business-hours/%d", f.hours), map[string]any{"name": "Office hours"}},
+		{"POST", api + "/sla-policies", map[string]any{"name": "Gold", "first_response": "1h"}},
+		{"PATCH", fmt.Sprintf(api+"/sla-policies/%d", f.policy), map[string]any{"name": "Silver"}},
+		{"POST", a + "/escalate", map[string]any{"note": "Needs a supervisor", "to_team_id": f.team}},
+		{"POST", a + "/handoff", map[string]any{"note": "Over to you", "to_user_id": f.sup.UserID}},
+		{"POST", a + "/followers", map[string]any{}},
 	}
 	bodies = append(bodies, automationBodies(f)...)
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
@@ -200,6 +207,20 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", inbox + "/deliveries/{x}/retry", nil},
 		{"GET", api + "/conversations/{x}/calls", nil},
 		{"POST", api + "/conversations/{x}/calls", map[string]any{"direction": "inbound", "outcome": "missed"}},
+		{"GET", api + "/business-hours/{x}", nil},
+		{"PATCH", api + "/business-hours/{x}", map[string]any{"name": "N"}},
+		{"DELETE", api + "/business-hours/{x}", nil},
+		{"GET", api + "/sla-policies/{x}", nil},
+		{"PATCH", api + "/sla-policies/{x}", map[string]any{"name": "N"}},
+		{"DELETE", api + "/sla-policies/{x}", nil},
+		{"GET", api + "/conversations/{x}/sla", nil},
+		{"POST", api + "/conversations/{x}/escalate", map[string]any{"note": "N", "priority": "high"}},
+		{"POST", api + "/conversations/{x}/handoff", map[string]any{"note": "N", "to_team_id": f.team}},
+		{"GET", api + "/conversations/{x}/followers", nil},
+		{"POST", api + "/conversations/{x}/followers", map[string]any{}},
+		{"DELETE", api + "/conversations/{x}/followers/" + fmt.Sprint(f.admin.UserID), nil},
+		{"DELETE", a + "/followers/{x}", nil},
+		{"POST", api + "/notifications/{x}/read", nil},
 	}
 	ids = append(ids, automationIDs(f)...)
 	for _, ep := range ids {
@@ -524,7 +545,6 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "list query with NUL", method: "GET", path: api + "/conversations?q=%00", status: 400},
 		{name: "list unknown view", method: "GET", path: api + "/conversations?view=9999", status: 400, field: "view"},
 		{name: "list unknown sort", method: "GET", path: api + "/conversations?sort=subject", status: 400, field: "sort"},
-		{name: "list sort by sla", method: "GET", path: api + "/conversations?sort=sla_due", status: 400, field: "sort"},
 		{name: "list limit 0", method: "GET", path: api + "/conversations?limit=0", status: 400, field: "limit"},
 		{name: "list limit 201", method: "GET", path: api + "/conversations?limit=201", status: 400, field: "limit"},
 		{name: "list limit negative", method: "GET", path: api + "/conversations?limit=-1", status: 400, field: "limit"},
@@ -549,6 +569,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "deliveries as an agent", as: "agentB", method: "GET", path: fmt.Sprintf(api+"/inboxes/%d/deliveries", f.inboxB), status: 403},
 	}...)
 	rows = append(rows, automationBadRows(f)...)
+	rows = append(rows, slaBadRows(f)...)
 	return rows, bodies
 }
 

@@ -41,6 +41,7 @@ type fixture struct {
 	aliceEmail             string
 	userSeq, convSeq       int
 	tpl, macro, rule       int64 // a shared template, a macro, a rule
+	hours, policy          int64 // business hours and an SLA policy (slaSpares)
 }
 
 func newFixture(t *testing.T, e *testutil.Env) *fixture {
@@ -92,6 +93,7 @@ func (f *fixture) addSpares(t *testing.T) {
 	f.call(t, f.adminTok, "GET", fmt.Sprintf(api+"/contacts/%d/identities", f.alice), nil, http.StatusOK).Decode(t, &ids)
 	f.aliceIdentity = ids.Items[0].ID
 	f.addAutomationSpares(t)
+	f.slaSpares(t)
 }
 
 // conv is a conversation as the API shows it (model.Conversation cannot
@@ -209,7 +211,8 @@ var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_m
 	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes",
 	"contact_attribute_defs", "contact_notes", "contact_merges",
 	"templates", "macros", "automation_rules", "inbox_automation", "csat_responses",
-	"channel_keys", "channel_deliveries", "calls", "chat_visitors"}
+	"channel_keys", "channel_deliveries", "calls", "chat_visitors",
+	"business_hours", "sla_policies", "sla_clocks", "sla_outcomes", "conversation_followers", "notifications"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.

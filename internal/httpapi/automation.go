@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/parley-hq/parley/internal/automation"
@@ -35,22 +34,6 @@ func (a *api) listRules(w http.ResponseWriter, r *http.Request) {
 	}
 	items, err := a.Automation.List(r.Context(), principal(r).Actor())
 	respond(w, r, http.StatusOK, list[automation.Rule]{Items: items}, err)
-}
-
-// deleteByID answers 204 once fn has deleted the thing the path names.
-func deleteByID(what string, fn func(context.Context, model.Actor, int64) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id", what)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if err := fn(r.Context(), principal(r).Actor(), id); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}
 }
 
 func (a *api) applyMacro(w http.ResponseWriter, r *http.Request) {

@@ -54,3 +54,19 @@ func byIDWithBody[Req, Resp any](what string, status int, fn func(context.Contex
 		respond(w, r, status, v, err)
 	}
 }
+
+// deleteByID answers 204 once fn has deleted the thing the path names.
+func deleteByID(what string, fn func(context.Context, model.Actor, int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id", what)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := fn(r.Context(), principal(r).Actor(), id); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/realtime"
+	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/template"
 	"github.com/parley-hq/parley/internal/view"
@@ -45,6 +46,7 @@ type Deps struct {
 	Contacts      *contact.Service
 	Conversations *conversation.Service
 	Views         *view.Service
+	SLA           *sla.Service
 	Hub           *realtime.Hub
 	Email         *email.Channel
 	Templates     *template.Service
@@ -186,6 +188,24 @@ func Routes(r chi.Router, d Deps) {
 			r.Post("/inboxes/{id}/deliveries/{delivery_id}/retry", a.retryDelivery)
 			r.Get("/conversations/{id}/calls", a.listCalls)
 			r.Post("/conversations/{id}/calls", byIDWithBody("conversation", http.StatusCreated, a.Conversations.LogCall))
+			r.Get("/business-hours", listOf(a.SLA.ListBusinessHours))
+			r.Post("/business-hours", withBody(http.StatusCreated, a.SLA.CreateBusinessHours))
+			r.Get("/business-hours/{id}", byID("business hours", a.SLA.GetBusinessHours))
+			r.Patch("/business-hours/{id}", byIDWithBody("business hours", http.StatusOK, a.SLA.UpdateBusinessHours))
+			r.Delete("/business-hours/{id}", deleteByID("business hours", a.SLA.DeleteBusinessHours))
+			r.Get("/sla-policies", listOf(a.SLA.ListPolicies))
+			r.Post("/sla-policies", withBody(http.StatusCreated, a.SLA.CreatePolicy))
+			r.Get("/sla-policies/{id}", byID("SLA policy", a.SLA.GetPolicy))
+			r.Patch("/sla-policies/{id}", byIDWithBody("SLA policy", http.StatusOK, a.SLA.UpdatePolicy))
+			r.Delete("/sla-policies/{id}", deleteByID("SLA policy", a.SLA.DeletePolicy))
+			r.Get("/conversations/{id}/sla", byID("conversation", a.SLA.ConversationSLA))
+			r.Post("/conversations/{id}/escalate", byIDWithBody("conversation", http.StatusOK, a.SLA.Escalate))
+			r.Post("/conversations/{id}/handoff", byIDWithBody("conversation", http.StatusOK, a.SLA.Handoff))
+			r.Get("/conversations/{id}/followers", a.followers)
+			r.Post("/conversations/{id}/followers", byIDWithBody("conversation", http.StatusOK, a.SLA.Follow))
+			r.Delete("/conversations/{id}/followers/{user_id}", a.unfollow)
+			r.Get("/notifications", listOf(a.SLA.Notifications))
+			r.Post("/notifications/{id}/read", byID("notification", a.SLA.MarkRead))
 		})
 	})
 }

@@ -61,8 +61,9 @@ func New(ctx context.Context, st *store.Store, opts Options) (*Queue, error) {
 	}
 	workers := river.NewWorkers()
 	client, err := river.NewClient(driver, &river.Config{
-		Workers:           workers,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers},
+			ReadyQueue: {MaxWorkers: max(opts.Workers, readyWorkers), FetchPollInterval: min(readyPoll, opts.PollInterval)}},
 		FetchPollInterval: opts.PollInterval,
 		// River refuses a poll interval shorter than its fetch cooldown
 		// (100ms by default), so a fast poll brings the cooldown down with it.
@@ -110,3 +111,15 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 
 // Client exposes River for tests and administration.
 func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }
+
+// ReadyQueue is the queue for jobs that must run at an exact moment
+// (SLA due times). It is polled more often than the default queue.
+const ReadyQueue = "sla"
+
+// readyPoll is how often each node looks for due jobs of ReadyQueue: it
+// bounds how late such a job can start.
+const readyPoll = 200 * time.Millisecond
+
+// readyWorkers lets a burst of deadlines (many clocks due in the same
+// second) run side by side: each job is short and mostly waits on commit.
+const readyWorkers = 30

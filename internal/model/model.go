@@ -259,6 +259,10 @@ type Conversation struct {
 	// WaitingSince is when the oldest customer message that no agent has
 	// answered yet arrived; nil when the ball is in the customer's court.
 	WaitingSince *time.Time `json:"waiting_since"`
+	// SLAPolicyID is the response-time policy the conversation runs under.
+	SLAPolicyID *int64 `json:"sla_policy_id"`
+	// SLADueAt is the nearest due time of its running targets (docs/sla.md).
+	SLADueAt *time.Time `json:"sla_due_at"`
 }
 
 // MessageKind tells replies (seen by the customer) from internal notes.

@@ -16,7 +16,8 @@ const conversationColumns = `c.id, c.inbox_id, i.channel, c.contact_id, ct.name,
  (SELECT ci.value FROM contact_identities ci WHERE ci.contact_id = c.contact_id AND ci.kind = 'email' ORDER BY ci.id LIMIT 1),
  c.subject, c.status, c.priority, c.assignee_id, c.team_id, c.snoozed_until, c.previous_conversation_id,
  c.message_count, c.preview, c.created_at, c.updated_at, c.last_activity_at, c.status_changed_at,
- c.first_response_at, c.resolved_at, c.closed_at, c.waiting_since, c.merged_into_id
+ c.first_response_at, c.resolved_at, c.closed_at, c.waiting_since, c.merged_into_id,
+ c.sla_policy_id, c.sla_due_at
  FROM conversations c
  JOIN inboxes i ON i.id = c.inbox_id
  JOIN contacts ct ON ct.id = c.contact_id`
@@ -24,12 +25,12 @@ const conversationColumns = `c.id, c.inbox_id, i.channel, c.contact_id, ct.name,
 func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, error) {
 	var c model.Conversation
 	var email sql.NullString
-	var assignee, team, snoozed, prev, firstResp, resolved, closed, waiting, merged sql.NullInt64
+	var assignee, team, snoozed, prev, firstResp, resolved, closed, waiting, merged, slaPolicy, slaDue sql.NullInt64
 	var created, updated, activity, statusChanged int64
 	err := row.Scan(&c.ID, &c.InboxID, &c.Channel, &c.Contact.ID, &c.Contact.Name, &c.Contact.Type, &email,
 		&c.Subject, &c.Status, &c.Priority, &assignee, &team, &snoozed, &prev,
 		&c.MessageCount, &c.Preview, &created, &updated, &activity, &statusChanged,
-		&firstResp, &resolved, &closed, &waiting, &merged)
+		&firstResp, &resolved, &closed, &waiting, &merged, &slaPolicy, &slaDue)
 	if err != nil {
 		return c, translate(err)
 	}
@@ -37,6 +38,7 @@ func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, 
 	c.AssigneeID, c.TeamID, c.PreviousConversationID = int64Ptr(assignee), int64Ptr(team), int64Ptr(prev)
 	c.SnoozedUntil, c.FirstResponseAt, c.ResolvedAt = timePtr(snoozed), timePtr(firstResp), timePtr(resolved)
 	c.ClosedAt, c.WaitingSince, c.MergedIntoID = timePtr(closed), timePtr(waiting), int64Ptr(merged)
+	c.SLAPolicyID, c.SLADueAt = int64Ptr(slaPolicy), timePtr(slaDue)
 	c.CreatedAt, c.UpdatedAt = FromMillis(created), FromMillis(updated)
 	c.LastActivityAt, c.StatusChangedAt = FromMillis(activity), FromMillis(statusChanged)
 	c.Tags = []string{}
@@ -249,6 +251,7 @@ var sortColumns = map[string]string{
 	"waiting":       "COALESCE(c.waiting_since, 9223372036854775807)",
 	"customer_type": "(CASE ct.type WHEN 'vip' THEN 3 WHEN 'customer' THEN 2 WHEN 'partner' THEN 1 ELSE 0 END)",
 	"assignee":      "COALESCE(c.assignee_id, 0)",
+	"sla_due":       "COALESCE(c.sla_due_at, 9223372036854775807)",
 }
 
 // SortKey returns the value of the sort column of c, for the next cursor.
@@ -275,6 +278,11 @@ func SortKey(sort string, c model.Conversation) int64 {
 			return 0
 		}
 		return *c.AssigneeID
+	case "sla_due":
+		if c.SLADueAt == nil {
+			return 9223372036854775807
+		}
+		return Millis(*c.SLADueAt)
 	default:
 		return Millis(c.LastActivityAt)
 	}

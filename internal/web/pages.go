@@ -640,6 +640,9 @@ func describe(e model.Event, d *inboxData) string {
 	if text := describeAutomation(e, who, after, d); text != "" {
 		return text
 	}
+	if text := describeSLA(e, before, after, d); text != "" {
+		return text
+	}
 	return who + " " + e.Action
 }
 

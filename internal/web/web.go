@@ -25,6 +25,7 @@ import (
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/view"
 )
@@ -43,6 +44,7 @@ type Deps struct {
 	Conversations *conversation.Service
 	Views         *view.Service
 	Email         *email.Channel
+	SLA           *sla.Service
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// SetupCode guards the first-run page; serve prints it.
@@ -97,8 +99,19 @@ func New(d Deps) (*App, error) {
 		},
 		"size":      humanSize,
 		"callTitle": callTitle,
+		"slaDue":    func(due *time.Time) string { return slaDue(due, a.Now()) },
+		"isoPtr": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		},
+		"overdue":    func(due *time.Time) bool { return due != nil && due.Before(a.Now()) },
+		"targetText": targetText,
+		"list":       func(xs ...string) []string { return xs },
+		"weekText":   weekText,
 	}
-	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings"} {
+	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings", "sla_settings"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -143,6 +156,8 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/settings/email", a.emailSettingsPage)
 		r.Post("/settings/email/{id}", a.emailSettingsSave)
 		r.Get("/settings/automation", a.settingsPage)
+		r.Get("/settings/business-hours", a.slaSettingsPage("business-hours"))
+		r.Get("/settings/sla-policies", a.slaSettingsPage("sla-policies"))
 	})
 }
 
