@@ -88,7 +88,9 @@ func TestTemplatePreviewAndSend(t *testing.T) {
 	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
 		f := setup(t, e)
 		c := f.customer(t, "Fox Mulder", "fox@example.com", "The truth", "Is it out there?")
-		_, err := e.Contacts.Update(ctx, f.admin, c.Contact.ID, contact.Patch{Attributes: json.RawMessage(`{"plan":"Gold"}`)})
+		_, err := e.Contacts.CreateAttribute(ctx, f.admin, contact.AttributeDefCreateRequest{Key: "plan", Label: "Plan", Type: "text"})
+		testutil.NoErr(t, err)
+		_, err = e.Contacts.Update(ctx, f.admin, c.Contact.ID, contact.Patch{Attributes: json.RawMessage(`{"plan":"Gold"}`)})
 		testutil.NoErr(t, err)
 
 		var tp model.Template

@@ -386,7 +386,7 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 		}
 		// The page is known; read its rows. Only ranking needs the search
 		// again, for the scores.
-		f.ids, f.After = ids, nil
+		f.ids, f.After = append([]int64{}, ids...), nil // none found is an empty list, not "no limit"
 		if f.searchMode != searchRanked {
 			f.searchMode = searchWalk
 		}
