@@ -343,7 +343,12 @@ func assignHours(ctx context.Context, tx *store.Tx, id int64, req BusinessHoursR
 }
 
 // calendar returns the compiled schedule of a policy (nil: calendar hours).
-func (s *Service) calendar(ctx context.Context, tx *store.Tx, id *int64) (*businesshours.Calendar, error) {
+// hoursReader reads schedules: a transaction, or the store's read pool.
+type hoursReader interface {
+	BusinessHoursByID(ctx context.Context, id int64) (store.BusinessHours, error)
+}
+
+func (s *Service) calendar(ctx context.Context, tx hoursReader, id *int64) (*businesshours.Calendar, error) {
 	if id == nil {
 		return nil, nil
 	}
@@ -392,12 +397,11 @@ func (s *Service) IsOpen(ctx context.Context, inboxID int64, teamID *int64, t ti
 	if !ok {
 		return true, nil
 	}
-	var cal *businesshours.Calendar
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		cal, err = s.calendar(ctx, tx, &id)
-		return err
-	})
-	return cal.IsOpen(t), err
+	cal, err := s.calendar(ctx, s.store, &id)
+	if err != nil {
+		return false, err
+	}
+	return cal.IsOpen(t), nil
 }
 
 // WithinBusinessHours reports whether an inbox's business hours are open

@@ -555,3 +555,4 @@ func (t *Tx) ExecUnassignHours(ctx context.Context, table string, id int64) (int
 	}
 	return res.RowsAffected()
 }
+
