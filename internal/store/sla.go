@@ -555,4 +555,3 @@ func (t *Tx) ExecUnassignHours(ctx context.Context, table string, id int64) (int
 	}
 	return res.RowsAffected()
 }
-
