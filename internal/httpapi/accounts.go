@@ -108,16 +108,7 @@ func (a *api) createOwnToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listUsers(w http.ResponseWriter, r *http.Request) {
-	if err := onlyParams(r, "limit", "cursor"); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	limit, err := page.Limit(r.URL.Query().Get("limit"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	after, err := page.AfterID(r.URL.Query().Get("cursor"))
+	limit, after, err := idPage(r)
 	if err != nil {
 		writeError(w, r, err)
 		return

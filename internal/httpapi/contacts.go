@@ -42,16 +42,7 @@ func (a *api) contactNotes(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := onlyParams(r, "limit", "cursor"); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	limit, err := page.Limit(r.URL.Query().Get("limit"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	before, err := page.AfterID(r.URL.Query().Get("cursor"))
+	limit, before, err := idPage(r)
 	if err != nil {
 		writeError(w, r, err)
 		return

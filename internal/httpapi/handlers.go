@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/page"
 )
 
 // Most endpoints are one service call: these adapters do the decoding,
@@ -69,4 +70,17 @@ func deleteByID(what string, fn func(context.Context, model.Actor, int64) error)
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// idPage reads the limit and cursor of a list paged by id, refusing any
+// other query parameter.
+func idPage(r *http.Request) (limit int, after int64, err error) {
+	if err = onlyParams(r, "limit", "cursor"); err != nil {
+		return 0, 0, err
+	}
+	if limit, err = page.Limit(r.URL.Query().Get("limit")); err != nil {
+		return 0, 0, err
+	}
+	after, err = page.AfterID(r.URL.Query().Get("cursor"))
+	return limit, after, err
 }
