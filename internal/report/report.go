@@ -252,16 +252,16 @@ type Drill struct {
 
 // ConversationRow is one row of the per-conversation export.
 type ConversationRow struct {
-	ID             int64     `json:"id"`
-	InboxID        int64     `json:"inbox_id"`
-	Channel        string    `json:"channel"`
-	TeamID         *int64    `json:"team_id"`
-	AssigneeID     *int64    `json:"assignee_id"`
-	CustomerType   string    `json:"customer_type"`
-	Status         string    `json:"status"`
-	CreatedAt      time.Time `json:"created_at"`
-	MergedIntoID   *int64    `json:"merged_into_id"`
-	Tags           string    `json:"tags"`
+	ID           int64     `json:"id"`
+	InboxID      int64     `json:"inbox_id"`
+	Channel      string    `json:"channel"`
+	TeamID       *int64    `json:"team_id"`
+	AssigneeID   *int64    `json:"assignee_id"`
+	CustomerType string    `json:"customer_type"`
+	Status       string    `json:"status"`
+	CreatedAt    time.Time `json:"created_at"`
+	MergedIntoID *int64    `json:"merged_into_id"`
+	Tags         string    `json:"tags"`
 	// Seconds, calendar and business; nil when not measured.
 	FirstResponseSeconds         *float64 `json:"first_response_seconds"`
 	FirstResponseBusinessSeconds *float64 `json:"first_response_business_seconds"`
