@@ -84,7 +84,10 @@ type UserPatch struct {
 	Role      *model.Role `json:"role"`
 	Available *bool       `json:"available"`
 	Capacity  *int        `json:"capacity"`
-	Password  *string     `json:"password"`
+	// WeeklyReport opts in to (or out of) the weekly summary email; only
+	// supervisors and admins may opt in.
+	WeeklyReport *bool   `json:"weekly_report"`
+	Password     *string `json:"password"`
 	// CurrentPassword is needed to change one's own password, so a stolen
 	// session or token cannot take the account over.
 	CurrentPassword *string `json:"current_password"`
@@ -214,6 +217,15 @@ func (s *Service) UpdateUser(ctx context.Context, actor model.Actor, id int64, p
 		}
 		if p.Capacity != nil {
 			u.Capacity = *p.Capacity
+		}
+		if p.WeeklyReport != nil {
+			u.WeeklyReport = *p.WeeklyReport
+		}
+		if u.WeeklyReport && !u.Role.SeesAll() {
+			if p.WeeklyReport != nil {
+				return apperr.Invalid("the change is not valid", map[string]string{"weekly_report": "is for supervisors and admins"})
+			}
+			u.WeeklyReport = false // demoted to agent: the summary stops
 		}
 		if p.Password != nil {
 			if actor.UserID == id && (u.PasswordHash == "" || !CheckPassword(u.PasswordHash, *p.CurrentPassword)) {

@@ -26,6 +26,7 @@ import (
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/csat"
+	"github.com/parley-hq/parley/internal/dashboard"
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
 	"github.com/parley-hq/parley/internal/macro"
@@ -80,6 +81,7 @@ type App struct {
 	APIChannel    *apichannel.Service
 	Phone         *phone.Service
 	Chat          *chat.Service
+	Dashboard     *dashboard.Service
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
 	SetupCode string
@@ -140,6 +142,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Phone = phone.New(st, a.Conversations, cfg.Now)
 	a.Chat = chat.New(st, a.Conversations, cfg.Now)
 	a.Accounts.SetSettingsCheck(model.ChannelEmail, email.CheckSettings)
+	a.Dashboard = dashboard.New(st, cfg.Now)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()
@@ -148,7 +151,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.SetupCode = account.NewSecret("")[:10]
 	}
 	webApp, err := web.New(web.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations,
-		Views: a.Views, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode, SLA: a.SLA})
+		Views: a.Views, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode, SLA: a.SLA,
+		Dashboard: a.Dashboard})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -158,7 +162,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	r.Use(httpapi.Recover)
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
 		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation,
-		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA})
+		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA, Dashboard: a.Dashboard})
 	csat.Routes(r, a.Conversations)
 	webApp.Routes(r)
 	a.Handler = r

@@ -28,6 +28,7 @@ import (
 	"github.com/parley-hq/parley/internal/channel/phone"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/dashboard"
 	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/realtime"
 	"github.com/parley-hq/parley/internal/sla"
@@ -59,6 +60,8 @@ type Deps struct {
 	Phone      *phone.Service
 	Webhooks   *channel.Webhooks
 	Chat       *chat.Service
+	// Dashboard reads the live dashboard (reports/live).
+	Dashboard *dashboard.Service
 }
 
 type api struct {
@@ -206,6 +209,8 @@ func Routes(r chi.Router, d Deps) {
 			r.Delete("/conversations/{id}/followers/{user_id}", a.unfollow)
 			r.Get("/notifications", listOf(a.SLA.Notifications))
 			r.Post("/notifications/{id}/read", byID("notification", a.SLA.MarkRead))
+
+			r.Get("/reports/live", a.reportsLive)
 		})
 	})
 }

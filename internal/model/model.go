@@ -42,12 +42,14 @@ func (a Actor) IsSystem() bool { return a.UserID == 0 }
 
 // User is an agent, supervisor or admin.
 type User struct {
-	ID           int64     `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Role         Role      `json:"role"`
-	Available    bool      `json:"available"`
-	Capacity     int       `json:"capacity"`
+	ID        int64  `json:"id"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Role      Role   `json:"role"`
+	Available bool   `json:"available"`
+	Capacity  int    `json:"capacity"`
+	// WeeklyReport opts a supervisor or admin in to the weekly summary email.
+	WeeklyReport bool      `json:"weekly_report"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`

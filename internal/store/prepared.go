@@ -23,7 +23,7 @@ import (
 
 // Query texts shared by the statements below and their call sites.
 const (
-	userByTokenHashSQL = `SELECT t.id, u.id, u.email, u.name, u.role, u.password_hash, u.available, u.capacity, u.created_at, u.updated_at
+	userByTokenHashSQL = `SELECT t.id, u.id, u.email, u.name, u.role, u.password_hash, u.available, u.capacity, u.weekly_report, u.created_at, u.updated_at
  FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`
 	conversationByIDSQL = `SELECT ` + conversationColumns + ` WHERE c.id = $1`
 	inboxByIDSQL        = `SELECT ` + inboxColumns + ` FROM inboxes WHERE id = $1`

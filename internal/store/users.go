@@ -8,12 +8,12 @@ import (
 	"github.com/parley-hq/parley/internal/model"
 )
 
-const userColumns = `id, email, name, role, password_hash, available, capacity, created_at, updated_at`
+const userColumns = `id, email, name, role, password_hash, available, capacity, weekly_report, created_at, updated_at`
 
 func scanUser(row interface{ Scan(...any) error }) (model.User, error) {
 	var u model.User
 	var created, updated int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Available, &u.Capacity, &created, &updated)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Available, &u.Capacity, &u.WeeklyReport, &created, &updated)
 	u.CreatedAt, u.UpdatedAt = FromMillis(created), FromMillis(updated)
 	return u, translate(err)
 }
@@ -62,8 +62,8 @@ func (t *Tx) CreateUser(ctx context.Context, u model.User) (int64, error) {
 
 // SaveUser writes a user's mutable fields.
 func (t *Tx) SaveUser(ctx context.Context, u model.User) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE users SET name = $2, role = $3, password_hash = $4, available = $5, capacity = $6, updated_at = $7 WHERE id = $1`,
-		u.ID, u.Name, u.Role, u.PasswordHash, u.Available, u.Capacity, Millis(u.UpdatedAt))
+	_, err := t.tx.ExecContext(ctx, `UPDATE users SET name = $2, role = $3, password_hash = $4, available = $5, capacity = $6, updated_at = $7, weekly_report = $8 WHERE id = $1`,
+		u.ID, u.Name, u.Role, u.PasswordHash, u.Available, u.Capacity, Millis(u.UpdatedAt), u.WeeklyReport)
 	return translate(err)
 }
 
@@ -89,7 +89,7 @@ func (s *Store) UserByTokenHash(ctx context.Context, hash string) (TokenUser, er
 	row := s.reader().QueryRowContext(ctx, userByTokenHashSQL, hash)
 	var created, updated int64
 	u := &tu.User
-	err := row.Scan(&tu.TokenID, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Available, &u.Capacity, &created, &updated)
+	err := row.Scan(&tu.TokenID, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Available, &u.Capacity, &u.WeeklyReport, &created, &updated)
 	u.CreatedAt, u.UpdatedAt = FromMillis(created), FromMillis(updated)
 	return tu, translate(err)
 }
@@ -97,11 +97,11 @@ func (s *Store) UserByTokenHash(ctx context.Context, hash string) (TokenUser, er
 // UserBySessionHash resolves a session cookie hash to its unexpired session.
 func (s *Store) UserBySessionHash(ctx context.Context, hash string, now time.Time) (TokenUser, error) {
 	var tu TokenUser
-	row := s.Reader.QueryRowContext(ctx, `SELECT t.id, t.csrf_token, t.expires_at, u.id, u.email, u.name, u.role, u.password_hash, u.available, u.capacity, u.created_at, u.updated_at
+	row := s.Reader.QueryRowContext(ctx, `SELECT t.id, t.csrf_token, t.expires_at, u.id, u.email, u.name, u.role, u.password_hash, u.available, u.capacity, u.weekly_report, u.created_at, u.updated_at
  FROM sessions t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.expires_at > $2`, hash, Millis(now))
 	var created, updated, expires int64
 	u := &tu.User
-	err := row.Scan(&tu.TokenID, &tu.CSRFToken, &expires, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Available, &u.Capacity, &created, &updated)
+	err := row.Scan(&tu.TokenID, &tu.CSRFToken, &expires, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.Available, &u.Capacity, &u.WeeklyReport, &created, &updated)
 	u.CreatedAt, u.UpdatedAt, tu.ExpiresAt = FromMillis(created), FromMillis(updated), FromMillis(expires)
 	return tu, translate(err)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/dashboard"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
@@ -45,6 +46,7 @@ type Deps struct {
 	Views         *view.Service
 	Email         *email.Channel
 	SLA           *sla.Service
+	Dashboard     *dashboard.Service
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// SetupCode guards the first-run page; serve prints it.
@@ -110,8 +112,10 @@ func New(d Deps) (*App, error) {
 		"targetText": targetText,
 		"list":       func(xs ...string) []string { return xs },
 		"weekText":   weekText,
+		"inboxLink":  inboxLink,
+		"idStr":      idStr,
 	}
-	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings", "sla_settings"} {
+	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings", "sla_settings", "dashboard"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -158,6 +162,8 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/settings/automation", a.settingsPage)
 		r.Get("/settings/business-hours", a.slaSettingsPage("business-hours"))
 		r.Get("/settings/sla-policies", a.slaSettingsPage("sla-policies"))
+		r.Get("/dashboard", a.dashboardPage)
+		r.Get("/dashboard/live", a.dashboardFragment)
 	})
 }
 
