@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 )
 
@@ -13,6 +14,36 @@ import (
 // unresolved is the WHERE shared with the partial index
 // conversations_waiting_unresolved; keep the text identical to the index's.
 const unresolved = `status IN ('new','open','pending')`
+
+const slaDue = `COALESCE(sla_due_at, 9223372036854775807)`
+
+// The dashboard's statements, named so a test can EXPLAIN each on both
+// databases (dashboard_plan_test.go).
+const (
+	countOpenSQL = `SELECT status, priority, COALESCE(assignee_id, 0), COUNT(*)
+ FROM conversations WHERE ` + unresolved + ` GROUP BY status, priority, COALESCE(assignee_id, 0)`
+	waitingListSQL = `SELECT ` + dashboardColumns + ` FROM conversations /*waiting*/
+ WHERE ` + unresolved + ` AND waiting_since IS NOT NULL ORDER BY waiting_since, id LIMIT $1`
+	waitingCountSQL = `SELECT COUNT(*) FROM conversations /*waiting*/ WHERE ` + unresolved + ` AND waiting_since IS NOT NULL`
+	riskListSQL     = `SELECT ` + dashboardColumns + ` FROM conversations /*sla*/
+ WHERE ` + slaDue + ` < $1 AND ` + unresolved + ` ORDER BY ` + slaDue + `, id LIMIT $2`
+	riskCountSQL = `SELECT COALESCE(SUM(CASE WHEN ` + slaDue + ` < $1 THEN 1 ELSE 0 END), 0), COUNT(*)
+ FROM conversations /*sla*/ WHERE ` + slaDue + ` < $2 AND ` + unresolved
+)
+
+// dashboardSQL names the index a statement must read on SQLite. Without
+// ANALYZE statistics SQLite guesses that "status IN (three values)" matches
+// a few rows and walks the status index, then sorts every unresolved
+// conversation; the index made for the question is always the better
+// read, so SQLite is told (INDEXED BY). PostgreSQL keeps statistics and
+// chooses these by itself (dashboard_plan_test.go checks both).
+func (s *Store) dashboardSQL(q string) string {
+	if s.Dialect != SQLite {
+		return q
+	}
+	q = strings.Replace(q, "/*waiting*/", "INDEXED BY conversations_waiting_unresolved", 1)
+	return strings.Replace(q, "/*sla*/", "INDEXED BY conversations_sla_due", 1)
+}
 
 // OpenCount is how many unresolved conversations share a status, a
 // priority and an assignee (0: nobody).
@@ -26,8 +57,7 @@ type OpenCount struct {
 // CountOpen counts the unresolved conversations by status, priority and
 // assignee: one index-only pass over conversations_status_priority_assignee.
 func (s *Store) CountOpen(ctx context.Context) ([]OpenCount, error) {
-	rows, err := s.Reader.QueryContext(ctx, `SELECT status, priority, COALESCE(assignee_id, 0), COUNT(*)
- FROM conversations WHERE `+unresolved+` GROUP BY status, priority, COALESCE(assignee_id, 0)`)
+	rows, err := s.Reader.QueryContext(ctx, countOpenSQL)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -79,13 +109,12 @@ const dashboardColumns = `id, subject, status, priority, assignee_id, waiting_si
 // and how many are waiting in all. Both read the partial index
 // conversations_waiting_unresolved only.
 func (s *Store) WaitingLongest(ctx context.Context, limit int) ([]DashboardRow, int64, error) {
-	list, err := scanDashboardRows(s.Reader.QueryContext(ctx, `SELECT `+dashboardColumns+` FROM conversations
- WHERE `+unresolved+` AND waiting_since IS NOT NULL ORDER BY waiting_since, id LIMIT $1`, limit))
+	list, err := scanDashboardRows(s.Reader.QueryContext(ctx, s.dashboardSQL(waitingListSQL), limit))
 	if err != nil {
 		return nil, 0, err
 	}
 	var n int64
-	err = s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE `+unresolved+` AND waiting_since IS NOT NULL`).Scan(&n)
+	err = s.Reader.QueryRowContext(ctx, s.dashboardSQL(waitingCountSQL)).Scan(&n)
 	return list, n, translate(err)
 }
 
@@ -94,14 +123,11 @@ func (s *Store) WaitingLongest(ctx context.Context, limit int) ([]DashboardRow, 
 // those already past now and those due between now and soon. It walks
 // conversations_sla_due, the index of the list's "SLA due soonest" sort.
 func (s *Store) SLAAtRisk(ctx context.Context, now, soon time.Time, limit int) (list []DashboardRow, breached, dueSoon int64, err error) {
-	const due = `COALESCE(sla_due_at, 9223372036854775807)`
-	list, err = scanDashboardRows(s.Reader.QueryContext(ctx, `SELECT `+dashboardColumns+` FROM conversations
- WHERE `+due+` < $1 AND `+unresolved+` ORDER BY `+due+`, id LIMIT $2`, Millis(soon), limit))
+	list, err = scanDashboardRows(s.Reader.QueryContext(ctx, s.dashboardSQL(riskListSQL), Millis(soon), limit))
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	err = s.Reader.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN `+due+` < $1 THEN 1 ELSE 0 END), 0), COUNT(*)
- FROM conversations WHERE `+due+` < $2 AND `+unresolved, Millis(now), Millis(soon)).Scan(&breached, &dueSoon)
+	err = s.Reader.QueryRowContext(ctx, s.dashboardSQL(riskCountSQL), Millis(now), Millis(soon)).Scan(&breached, &dueSoon)
 	dueSoon -= breached
 	return list, breached, dueSoon, translate(err)
 }
