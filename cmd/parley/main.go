@@ -107,12 +107,15 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	addr := fs.String("addr", env("PARLEY_ADDR", "127.0.0.1:8080"), "address to listen on")
 	smtpAddr := fs.String("smtp-addr", env("PARLEY_SMTP_ADDR", ""), "address for Parley's own SMTP listener (mail for email inboxes), e.g. :2525")
 	publicURL := fs.String("public-url", env("PARLEY_PUBLIC_URL", ""), "where customers reach this server, for links in CSAT surveys (https://help.example.com)")
+	weeklyAt := fs.String("weekly-report-at", env("PARLEY_WEEKLY_REPORT_AT", "monday 08:00"), "when the weekly summary email goes out to supervisors who opted in")
+	weeklyTZ := fs.String("weekly-report-tz", env("PARLEY_WEEKLY_REPORT_TZ", "UTC"), "time zone of -weekly-report-at and of the week it reports (IANA name)")
 	demoFlag := fs.Bool("demo", env("PARLEY_DEMO", "") == "true" || env("PARLEY_DEMO", "") == "1", "fill an empty database with a demo helpdesk")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	a, err := app.Open(ctx, app.Config{Addr: *addr, DataDir: d.data, DatabaseURL: d.database, Demo: *demoFlag, Logger: logger,
-		SMTPAddr: *smtpAddr, PublicURL: *publicURL})
+		SMTPAddr: *smtpAddr, PublicURL: *publicURL,
+		WeeklyReportAt: *weeklyAt, WeeklyReportTZ: *weeklyTZ})
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,13 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/csat"
 	"github.com/parley-hq/parley/internal/dashboard"
+	"github.com/parley-hq/parley/internal/digest"
 	"github.com/parley-hq/parley/internal/httpapi"
 	"github.com/parley-hq/parley/internal/jobs"
 	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/realtime"
+	"github.com/parley-hq/parley/internal/report"
 	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/template"
@@ -59,6 +61,10 @@ type Config struct {
 	// AllowPrivateWebhooks lets automation webhooks reach loopback and
 	// private addresses (tests, self-hosted receivers).
 	AllowPrivateWebhooks bool
+	// WeeklyReportAt ("monday 08:00") and WeeklyReportTZ (IANA name) say
+	// when the weekly summary email goes out; empty: Monday 08:00 UTC.
+	WeeklyReportAt string
+	WeeklyReportTZ string
 }
 
 // App is a built Parley.
@@ -82,6 +88,8 @@ type App struct {
 	Phone         *phone.Service
 	Chat          *chat.Service
 	Dashboard     *dashboard.Service
+	Reports       *report.Service
+	Digest        *digest.Service
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
 	SetupCode string
@@ -143,6 +151,17 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Chat = chat.New(st, a.Conversations, cfg.Now)
 	a.Accounts.SetSettingsCheck(model.ChannelEmail, email.CheckSettings)
 	a.Dashboard = dashboard.New(st, cfg.Now)
+	a.Reports = report.New(st, cfg.Now)
+	schedule, err := digest.ParseSchedule(cfg.WeeklyReportAt, cfg.WeeklyReportTZ)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Digest = digest.New(st, q, a.Reports, a.Dashboard, a.Email, schedule, cfg.Now, cfg.Logger)
+	if err := a.Digest.Register(q.Workers); err != nil {
+		st.Close()
+		return nil, err
+	}
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()

@@ -123,3 +123,17 @@ const readyPoll = 200 * time.Millisecond
 // readyWorkers lets a burst of deadlines (many clocks due in the same
 // second) run side by side: each job is short and mostly waits on commit.
 const readyWorkers = 30
+
+// Insert enqueues a job on its own (for work that is not part of a
+// change, such as a periodic job fanning out).
+func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := q.client.Insert(ctx, args, opts)
+	return err
+}
+
+// AddPeriodic schedules a periodic job. River runs the schedule on the
+// elected leader only, so many nodes enqueue it once.
+func (q *Queue) AddPeriodic(j *river.PeriodicJob) error {
+	_, err := q.client.PeriodicJobs().AddSafely(j)
+	return err
+}
