@@ -240,7 +240,9 @@ func (s *Service) Compose(ctx context.Context, u model.User, from, to time.Time)
 		b.WriteString("Last week's report could not be computed; see the reports page.\n")
 	} else {
 		c, p := sum.Current, sum.Previous
-		line := func(label, now, before string) { fmt.Fprintf(&b, "  %-28s %12s   (week before: %s)\n", label, now, before) }
+		line := func(label, now, before string) {
+			fmt.Fprintf(&b, "  %-28s %12s   (week before: %s)\n", label, now, before)
+		}
 		line("New conversations", count(c.Volume.New), count(p.Volume.New))
 		line("Resolved", count(c.Volume.Resolved), count(p.Volume.Resolved))
 		line("Reopened", count(c.Volume.Reopened), count(p.Volume.Reopened))
