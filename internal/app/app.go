@@ -31,6 +31,7 @@ import (
 	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/realtime"
+	"github.com/parley-hq/parley/internal/report"
 	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/template"
@@ -73,6 +74,7 @@ type App struct {
 	Macros        *macro.Service
 	Automation    *automation.Service
 	SLA           *sla.Service
+	Reports       *report.Service
 	Hub           *realtime.Hub
 	Blobs         *blob.Store
 	Email         *email.Channel
@@ -122,6 +124,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Email.RegisterWorkers(q.Workers)
 	a.SLA = sla.New(st, a.Conversations, q, cfg.Now, cfg.Logger)
 	a.SLA.RegisterWorkers(q.Workers)
+	// Report facts are kept in each command's transaction, after the SLA
+	// clocks, so that outcomes the clocks record are counted at once.
+	a.Reports = report.New(st, cfg.Now)
+	a.Conversations.SetFacts(a.Reports)
 	if cfg.PublicURL == "" && cfg.Addr != "" {
 		cfg.PublicURL = "http://" + cfg.Addr
 	}
@@ -158,7 +164,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	r.Use(httpapi.Recover)
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
 		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation,
-		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA})
+		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA, Reports: a.Reports})
 	csat.Routes(r, a.Conversations)
 	webApp.Routes(r)
 	a.Handler = r
