@@ -73,7 +73,6 @@ func WriteSummaryCSV(w io.Writer, s Summary) error {
 	return writeSummaryCSV(w, s)
 }
 
-
 // Dashboard reads the live state: counts by status and priority, who has
 // waited longest, SLA at risk, agents and their load.
 func (s *Service) Dashboard(ctx context.Context, actor model.Actor) (Dashboard, error) {
