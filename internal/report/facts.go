@@ -190,6 +190,15 @@ func derive(c store.ReportConversation, cal *businesshours.Calendar) []store.Rep
 			}
 		}
 	}
+	// The new fact carries the conversation's agent replies, for the
+	// per-conversation export.
+	var agentReplies int64
+	for _, m := range c.Messages {
+		if m.Direction == "outgoing" && m.Kind == "reply" && m.SenderType == "user" {
+			agentReplies++
+		}
+	}
+	facts[0].Value = &agentReplies
 	if s := c.Survey; s != nil {
 		f := base
 		f.Kind, f.Seq, f.At, f.AgentID, f.Value = factCSAT, 1, s.SentAt, s.AssigneeID, s.Rating

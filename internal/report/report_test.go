@@ -399,7 +399,7 @@ func TestScenario(t *testing.T) {
 			}
 		}
 
-		// One row per conversation created in the week, in creation order.
+		// One row per conversation created in the week, ascending by id.
 		r := e.Call(t, w.supTok, "GET", "/api/v1/reports/conversations.csv?"+berlinWeek, nil)
 		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("csv %d %s", r.Status, r.Body)

@@ -55,7 +55,7 @@ func (s *Service) Drill(ctx context.Context, actor model.Actor, q DrillQuery) (D
 }
 
 // Conversations streams one row per conversation created in q's period
-// (filters apply; GroupBy does not), in order of creation, to fn; memory stays
+// (filters apply; GroupBy does not), ascending by id, to fn; memory stays
 // flat however many rows there are.
 func (s *Service) Conversations(ctx context.Context, actor model.Actor, q Query, fn func(ConversationRow) error) error {
 	return s.conversations(ctx, actor, q, fn)

@@ -445,7 +445,9 @@ type ReportConversationRow struct {
 
 // ReportConversationRows streams the conversations created in [from, to)
 // that pass the filter (on their current inbox, team, assignee, channel,
-// tags and contact type), in order of creation, with their facts.
+// tags and contact type), ascending by id, with their facts. The facts
+// come from a second cursor over report_facts in key order, merged with
+// the first, so a row costs no lookup of its own and memory stays flat.
 func (s *Store) ReportConversationRows(ctx context.Context, from, to int64, f ReportFilter, fn func(ReportConversationRow) error) error {
 	f.Kinds = nil
 	col := func(c string) string {
@@ -462,38 +464,84 @@ func (s *Store) ReportConversationRows(ctx context.Context, from, to int64, f Re
 		return "c." + c
 	}
 	where, args := f.sql([]string{"c.created_at >= $1", "c.created_at < $2"}, []any{from, to}, col)
+	var lo, hi sql.NullInt64
+	if err := s.Reader.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM conversations WHERE created_at >= $1 AND created_at < $2`,
+		from, to).Scan(&lo, &hi); err != nil || !lo.Valid {
+		return translate(err)
+	}
 	agg := "group_concat(t.name, ',')"
 	if s.Dialect == Postgres {
 		agg = "string_agg(t.name, ',' ORDER BY t.name)"
 	}
 	rows, err := s.Reader.QueryContext(ctx, `SELECT c.id, c.inbox_id, i.channel, c.team_id, c.assignee_id, ct.type, c.status, c.created_at, c.merged_into_id,
- COALESCE((SELECT `+agg+` FROM conversation_tags x JOIN tags t ON t.id = x.tag_id WHERE x.conversation_id = c.id), ''),
- fr.calendar_ms, fr.business_ms,
- (SELECT COUNT(*) FROM report_facts r WHERE r.conversation_id = c.id AND r.kind IN ('first_response','next_response')),
- (SELECT COUNT(*) FROM report_facts r WHERE r.conversation_id = c.id AND r.kind = 'resolution'),
- (SELECT COUNT(*) FROM report_facts r WHERE r.conversation_id = c.id AND r.kind = 'reopened'),
- (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.kind = 'reply' AND m.direction = 'outgoing' AND m.sender_type = 'user'),
- lr.calendar_ms, lr.business_ms,
- (SELECT rating FROM csat_responses s WHERE s.conversation_id = c.id)
+ COALESCE((SELECT `+agg+` FROM conversation_tags x JOIN tags t ON t.id = x.tag_id WHERE x.conversation_id = c.id), '')
  FROM conversations c JOIN inboxes i ON i.id = c.inbox_id JOIN contacts ct ON ct.id = c.contact_id
- LEFT JOIN report_facts fr ON fr.conversation_id = c.id AND fr.kind = 'first_response' AND fr.seq = 1
- LEFT JOIN report_facts lr ON lr.conversation_id = c.id AND lr.kind = 'resolution'
-  AND lr.seq = (SELECT MAX(seq) FROM report_facts r WHERE r.conversation_id = c.id AND r.kind = 'resolution')
- WHERE `+strings.Join(where, " AND ")+` ORDER BY c.created_at, c.id`, args...)
+ WHERE `+strings.Join(where, " AND ")+` ORDER BY c.id`, args...)
 	if err != nil {
 		return translate(err)
 	}
 	defer rows.Close()
+	facts, err := s.Reader.QueryContext(ctx, `SELECT conversation_id, kind, seq, calendar_ms, business_ms, value FROM report_facts
+ WHERE conversation_id BETWEEN $1 AND $2 AND kind IN ('new','first_response','next_response','resolution','reopened','csat')
+ ORDER BY conversation_id, kind, seq`, lo.Int64, hi.Int64)
+	if err != nil {
+		return translate(err)
+	}
+	defer facts.Close()
+	type fact struct {
+		conv, seq     int64
+		kind          string
+		cal, bus, val sql.NullInt64
+	}
+	var next *fact
+	read := func() error {
+		next = nil
+		if !facts.Next() {
+			return translate(facts.Err())
+		}
+		var x fact
+		if err := facts.Scan(&x.conv, &x.kind, &x.seq, &x.cal, &x.bus, &x.val); err != nil {
+			return translate(err)
+		}
+		next = &x
+		return nil
+	}
+	if err := read(); err != nil {
+		return err
+	}
 	for rows.Next() {
 		var r ReportConversationRow
-		var team, assignee, merged, frc, frb, lrc, lrb, rating sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.InboxID, &r.Channel, &team, &assignee, &r.CustomerType, &r.Status, &r.CreatedAt, &merged,
-			&r.Tags, &frc, &frb, &r.Responses, &r.Resolutions, &r.Reopens, &r.AgentReplies, &lrc, &lrb, &rating); err != nil {
+		var team, assignee, merged sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.InboxID, &r.Channel, &team, &assignee, &r.CustomerType, &r.Status, &r.CreatedAt, &merged, &r.Tags); err != nil {
 			return translate(err)
 		}
 		r.TeamID, r.AssigneeID, r.MergedIntoID = int64Ptr(team), int64Ptr(assignee), int64Ptr(merged)
-		r.FirstResponseMS, r.FirstResponseBHMS, r.LastResolutionMS, r.LastResolutionBHMS = int64Ptr(frc), int64Ptr(frb), int64Ptr(lrc), int64Ptr(lrb)
-		r.CSATRating = int64Ptr(rating)
+		for next != nil && next.conv < r.ID {
+			if err := read(); err != nil {
+				return err
+			}
+		}
+		for next != nil && next.conv == r.ID {
+			switch next.kind {
+			case "new":
+				r.AgentReplies = next.val.Int64
+			case "first_response":
+				r.Responses++
+				r.FirstResponseMS, r.FirstResponseBHMS = int64Ptr(next.cal), int64Ptr(next.bus)
+			case "next_response":
+				r.Responses++
+			case "resolution":
+				r.Resolutions++ // in seq order: the last one read is the latest
+				r.LastResolutionMS, r.LastResolutionBHMS = int64Ptr(next.cal), int64Ptr(next.bus)
+			case "reopened":
+				r.Reopens++
+			case "csat":
+				r.CSATRating = int64Ptr(next.val)
+			}
+			if err := read(); err != nil {
+				return err
+			}
+		}
 		if err := fn(r); err != nil {
 			return err
 		}
