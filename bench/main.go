@@ -11,6 +11,7 @@
 //	go run ./bench -suite triage -database URL       # issue 4, on a generated dataset
 //	go run ./bench -suite profiles -data DIR         # issue 5 profiles, on a generated dataset
 //	go run ./bench -suite sla                        # issue 6: SLA breach jobs at 100,000 running clocks
+//	go run ./bench -suite reports [-data DIR]        # issue 7: reports over 90 days, CSV export, rebuild
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
@@ -67,7 +68,12 @@ func main() {
 	registerSuiteFlags(&o.suite)
 	var slaOpts slaOptions
 	registerSLAFlags(&slaOpts)
+	var reportOpts reportOptions
+	registerReportFlags(&reportOpts)
 	flag.Parse()
+	if o.suite.name == "reports" {
+		os.Exit(runReportsSuite(o, reportOpts))
+	}
 	if o.suite.name == "sla" {
 		os.Exit(runSLASuite(o, slaOpts))
 	}

@@ -80,6 +80,7 @@ type App struct {
 	Macros        *macro.Service
 	Automation    *automation.Service
 	SLA           *sla.Service
+	Reports       *report.Service
 	Hub           *realtime.Hub
 	Blobs         *blob.Store
 	Email         *email.Channel
@@ -88,7 +89,6 @@ type App struct {
 	Phone         *phone.Service
 	Chat          *chat.Service
 	Dashboard     *dashboard.Service
-	Reports       *report.Service
 	Digest        *digest.Service
 	// SetupCode guards the first-run page of an empty install; empty once
 	// users exist.
@@ -132,6 +132,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Email.RegisterWorkers(q.Workers)
 	a.SLA = sla.New(st, a.Conversations, q, cfg.Now, cfg.Logger)
 	a.SLA.RegisterWorkers(q.Workers)
+	// Report facts are kept in each command's transaction, after the SLA
+	// clocks, so that outcomes the clocks record are counted at once.
+	a.Reports = report.New(st, cfg.Now)
+	a.Conversations.SetFacts(a.Reports)
 	if cfg.PublicURL == "" && cfg.Addr != "" {
 		cfg.PublicURL = "http://" + cfg.Addr
 	}
@@ -151,7 +155,6 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Chat = chat.New(st, a.Conversations, cfg.Now)
 	a.Accounts.SetSettingsCheck(model.ChannelEmail, email.CheckSettings)
 	a.Dashboard = dashboard.New(st, cfg.Now)
-	a.Reports = report.New(st, cfg.Now)
 	schedule, err := digest.ParseSchedule(cfg.WeeklyReportAt, cfg.WeeklyReportTZ)
 	if err != nil {
 		st.Close()
@@ -181,7 +184,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	r.Use(httpapi.Recover)
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
 		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation,
-		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA, Dashboard: a.Dashboard})
+		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA, Reports: a.Reports,
+		Dashboard: a.Dashboard})
 	csat.Routes(r, a.Conversations)
 	webApp.Routes(r)
 	a.Handler = r

@@ -33,6 +33,25 @@ type Clocks interface {
 	Sync(ctx context.Context, w *Writer, ch Changed) error
 }
 
+// FactsHook keeps rows derived from a conversation's whole history (report
+// facts) in step with it. Sync runs last in every command's transaction,
+// once, with every conversation the command wrote an event on, so a
+// report can never disagree with the change it counts.
+type FactsHook interface {
+	Sync(ctx context.Context, tx *store.Tx, conversationIDs []int64) error
+}
+
+// SetFacts installs the facts hook.
+func (s *Service) SetFacts(f FactsHook) { s.facts = f }
+
+// syncFacts runs the facts hook.
+func (o *op) syncFacts(ctx context.Context) error {
+	if o.s.facts == nil || len(o.touched) == 0 {
+		return nil
+	}
+	return o.s.facts.Sync(ctx, o.tx, o.touched)
+}
+
 // SetClocks installs the clocks hook.
 func (s *Service) SetClocks(c Clocks) { s.clocks = c }
 

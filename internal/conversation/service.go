@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,6 +42,9 @@ type Service struct {
 	// clocks, if set, hears of every command's changes inside its
 	// transaction (hook.go).
 	clocks Clocks
+	// facts, if set, rewrites derived rows of every conversation a
+	// command wrote an event on, last in its transaction (hook.go).
+	facts FactsHook
 }
 
 // New returns a conversation service. now is the clock (tests and the demo
@@ -110,6 +114,9 @@ type op struct {
 	// changed lists, per conversation in first-touched order, the
 	// actions this command recorded, for the clocks hook.
 	changed []Changed
+	// touched lists every conversation with an event in this command,
+	// quiet ones included, for the facts hook.
+	touched []int64
 }
 
 func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) error) error {
@@ -123,7 +130,10 @@ func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) err
 		if err := o.automate(ctx); err != nil {
 			return err
 		}
-		return o.syncClocks(ctx)
+		if err := o.syncClocks(ctx); err != nil {
+			return err
+		}
+		return o.syncFacts(ctx)
 	})
 	if err == nil && len(o.events) > 0 {
 		s.committed(o.events)
@@ -136,6 +146,9 @@ func (o *op) event(ctx context.Context, convID int64, action string, before, aft
 	if err == nil {
 		o.events = append(o.events, id)
 		o.noteChange(convID, action, after)
+		if !slices.Contains(o.touched, convID) {
+			o.touched = append(o.touched, convID)
+		}
 	}
 	return err
 }

@@ -46,6 +46,12 @@ type Options struct {
 	Jobs conversation.Enqueuer
 	// Logger reports progress; nil is quiet.
 	Logger *slog.Logger
+	// Reports, if set, rebuilds the report facts from the generated
+	// events at the end (the rows bypass the command path that keeps
+	// them), so reports can be benchmarked on the dataset.
+	Reports interface {
+		Rebuild(ctx context.Context) (int, error)
+	}
 }
 
 // Stats says what was generated and how long it took.
@@ -58,8 +64,9 @@ type Stats struct {
 	ByStatus                    map[model.Status]int
 	// Load is the time spent generating and writing rows; Index the time
 	// spent building indexes and search indexes after (and vacuuming, on
-	// PostgreSQL); Total everything, jobs included.
-	Load, Index, Total time.Duration
+	// PostgreSQL); Reports the report facts' rebuild; Total everything,
+	// jobs included.
+	Load, Index, Reports, Total time.Duration
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -150,6 +157,14 @@ func Generate(ctx context.Context, st *store.Store, opts Options) (Stats, error)
 			return stats, fmt.Errorf("schedule jobs: %w", err)
 		}
 		stats.Jobs = len(jobs)
+	}
+	if opts.Reports != nil {
+		opts.Logger.Info("rebuilding report facts")
+		t := time.Now()
+		if _, err := opts.Reports.Rebuild(ctx); err != nil {
+			return stats, fmt.Errorf("rebuild reports: %w", err)
+		}
+		stats.Reports = time.Since(t)
 	}
 	stats.Total = time.Since(started)
 	return stats, nil

@@ -138,7 +138,10 @@ func TestWeeklySummaryGoesOutOnce(t *testing.T) {
 		if p.Subject != "Parley weekly summary: 23 Feb – 1 Mar 2026" || p.FromEmail != "help@acme.test" {
 			t.Fatalf("subject %q from %q", p.Subject, p.FromEmail)
 		}
-		for _, want := range []string{"Hello sup@acme.test", "Unresolved conversations: 3 (3 unassigned)", "Waiting for a reply: 2", "SLA breached: 0"} {
+		// The week of 23 Feb – 1 Mar had the three new conversations and the
+		// one first response (at once: 0s); the week before had nothing.
+		for _, want := range []string{"Hello sup@acme.test", "New conversations                       3   (week before: 0)",
+			"Resolved                                0   (week before: 0)", "First response, median                 0s   (week before: —)", "Unresolved conversations: 3 (3 unassigned)", "Waiting for a reply: 2", "SLA breached: 0"} {
 			if !strings.Contains(p.Text, want) {
 				t.Errorf("mail lacks %q:\n%s", want, p.Text)
 			}

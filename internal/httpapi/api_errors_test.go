@@ -570,6 +570,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 	}...)
 	rows = append(rows, automationBadRows(f)...)
 	rows = append(rows, slaBadRows(f)...)
+	rows = append(rows, reportBadRows()...)
 	return rows, bodies
 }
 

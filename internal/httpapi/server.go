@@ -31,6 +31,7 @@ import (
 	"github.com/parley-hq/parley/internal/dashboard"
 	"github.com/parley-hq/parley/internal/macro"
 	"github.com/parley-hq/parley/internal/realtime"
+	"github.com/parley-hq/parley/internal/report"
 	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/template"
@@ -48,6 +49,7 @@ type Deps struct {
 	Conversations *conversation.Service
 	Views         *view.Service
 	SLA           *sla.Service
+	Reports       *report.Service
 	Hub           *realtime.Hub
 	Email         *email.Channel
 	Templates     *template.Service
@@ -191,6 +193,7 @@ func Routes(r chi.Router, d Deps) {
 			r.Post("/inboxes/{id}/deliveries/{delivery_id}/retry", a.retryDelivery)
 			r.Get("/conversations/{id}/calls", a.listCalls)
 			r.Post("/conversations/{id}/calls", byIDWithBody("conversation", http.StatusCreated, a.Conversations.LogCall))
+			a.reportRoutes(r)
 			r.Get("/business-hours", listOf(a.SLA.ListBusinessHours))
 			r.Post("/business-hours", withBody(http.StatusCreated, a.SLA.CreateBusinessHours))
 			r.Get("/business-hours/{id}", byID("business hours", a.SLA.GetBusinessHours))

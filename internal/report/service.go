@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
@@ -15,15 +14,13 @@ import (
 type Service struct {
 	store *store.Store
 	now   func() time.Time
+	cals  calendars
 }
 
 // New returns a report service; now is the clock (tests move it).
 func New(st *store.Store, now func() time.Time) *Service {
 	return &Service{store: st, now: now}
 }
-
-// errNotYet marks a method whose body is still being written.
-var errNotYet = errors.New("report: not implemented yet")
 
 // CanRead reports whether the actor may read reports: admins and
 // supervisors may; agents may not (as in Zendesk and Help Scout, where
@@ -39,52 +36,80 @@ func CanRead(actor model.Actor) error {
 // Summary computes every metric for q's period and the previous period of
 // equal length, grouped by q.GroupBy when set.
 func (s *Service) Summary(ctx context.Context, actor model.Actor, q Query) (Summary, error) {
-	return Summary{}, errNotYet
+	return s.summary(ctx, actor, q)
 }
 
 // Series computes volume and backlog per q.Interval bucket in q.Location.
 func (s *Service) Series(ctx context.Context, actor model.Actor, q Query) (Series, error) {
-	return Series{}, errNotYet
+	return s.series(ctx, actor, q)
 }
 
 // BusiestHours counts conversations created per weekday and hour.
 func (s *Service) BusiestHours(ctx context.Context, actor model.Actor, q Query) (BusiestHours, error) {
-	return BusiestHours{}, errNotYet
+	return s.busiest(ctx, actor, q)
 }
 
 // Drill lists the conversations behind one number of Summary.
 func (s *Service) Drill(ctx context.Context, actor model.Actor, q DrillQuery) (Drill, error) {
-	return Drill{}, errNotYet
+	return s.drill(ctx, actor, q)
 }
 
 // Conversations streams one row per conversation created in q's period
 // (filters apply; GroupBy does not), ascending by id, to fn; memory stays
 // flat however many rows there are.
 func (s *Service) Conversations(ctx context.Context, actor model.Actor, q Query, fn func(ConversationRow) error) error {
-	return errNotYet
+	return s.conversations(ctx, actor, q, fn)
 }
 
 // WriteConversationsCSV streams the per-conversation export as CSV with a
 // ConversationColumns header.
 func (s *Service) WriteConversationsCSV(ctx context.Context, actor model.Actor, q Query, w io.Writer) error {
-	return errNotYet
+	return writeConversationsCSV(ctx, s, actor, q, w)
 }
 
 // WriteSummaryCSV writes a summary's aggregates as CSV: one row per group
 // (or one "all" row) and metric statistic, current and previous side by side.
 func WriteSummaryCSV(w io.Writer, s Summary) error {
-	return errNotYet
-}
-
-// Rebuild recomputes every fact row from the event log and the stored
-// facts (messages, surveys, SLA outcomes), replacing what is there; it
-// returns how many conversations it read.
-func (s *Service) Rebuild(ctx context.Context) (int, error) {
-	return 0, errNotYet
+	return writeSummaryCSV(w, s)
 }
 
 // Dashboard reads the live state: counts by status and priority, who has
 // waited longest, SLA at risk, agents and their load.
 func (s *Service) Dashboard(ctx context.Context, actor model.Actor) (Dashboard, error) {
-	return Dashboard{}, errNotYet
+	if err := CanRead(actor); err != nil {
+		return Dashboard{}, err
+	}
+	now := s.now().UTC()
+	d, err := s.store.Dashboard(ctx, store.Millis(now.Add(time.Hour)), 10)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	out := Dashboard{At: now, ByStatus: map[string]int64{"new": 0, "open": 0, "pending": 0}, ByPriority: map[string]int64{},
+		WaitingLongest: waiting(d.WaitingLongest), SLAAtRisk: waiting(d.SLAAtRisk), Agents: []AgentLoad{}}
+	for k, v := range d.ByStatus {
+		out.ByStatus[k] = v
+	}
+	for p := model.Priority(0); p <= 3; p++ {
+		out.ByPriority[p.String()] = d.ByPriority[int(p)]
+	}
+	for _, a := range d.Agents {
+		out.Agents = append(out.Agents, AgentLoad(a))
+	}
+	return out, nil
+}
+
+func waiting(in []store.ReportWaiting) []Waiting {
+	out := make([]Waiting, len(in))
+	for i, w := range in {
+		out[i] = Waiting{ID: w.ID, Subject: w.Subject, Status: w.Status, AssigneeID: w.AssigneeID}
+		if w.Since != nil {
+			t := store.FromMillis(*w.Since)
+			out[i].Since = &t
+		}
+		if w.DueAt != nil {
+			t := store.FromMillis(*w.DueAt)
+			out[i].DueAt = &t
+		}
+	}
+	return out
 }

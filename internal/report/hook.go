@@ -1,0 +1,112 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/parley-hq/parley/internal/businesshours"
+	"github.com/parley-hq/parley/internal/store"
+)
+
+// calendars compiles and caches schedules by id and update time, so the
+// facts hook costs no compile on a hot path.
+type calendars struct {
+	mu    sync.Mutex
+	cache map[[2]int64]*businesshours.Calendar
+}
+
+type hoursReader interface {
+	BusinessHoursByID(ctx context.Context, id int64) (store.BusinessHours, error)
+}
+
+// get returns the schedule's calendar; nil when it is gone or no longer
+// compiles, so its hours count 24/7 rather than not at all (docs/reports.md).
+func (c *calendars) get(ctx context.Context, r hoursReader, id int64) *businesshours.Calendar {
+	row, err := r.BusinessHoursByID(ctx, id)
+	if err != nil {
+		return nil
+	}
+	key := [2]int64{row.ID, store.Millis(row.UpdatedAt)}
+	c.mu.Lock()
+	cal, ok := c.cache[key]
+	c.mu.Unlock()
+	if ok {
+		return cal
+	}
+	sched := businesshours.Schedule{TimeZone: row.TimeZone}
+	if json.Unmarshal([]byte(row.Week), &sched.Week) != nil || json.Unmarshal([]byte(row.Holidays), &sched.Holidays) != nil {
+		return nil
+	}
+	if cal, err = businesshours.Compile(sched); err != nil {
+		slog.Warn("report: business hours no longer compile; counting 24/7", "id", id, "err", err)
+		return nil
+	}
+	c.mu.Lock()
+	if c.cache == nil {
+		c.cache = map[[2]int64]*businesshours.Calendar{}
+	}
+	c.cache[key] = cal
+	c.mu.Unlock()
+	return cal
+}
+
+// Sync rewrites the facts of the conversations a command touched, inside
+// its transaction (conversation.FactsHook).
+func (s *Service) Sync(ctx context.Context, tx *store.Tx, ids []int64) error {
+	for _, id := range ids {
+		if err := s.syncRange(ctx, tx, id, id); err != nil {
+			return fmt.Errorf("report facts of #%d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) syncRange(ctx context.Context, tx *store.Tx, lo, hi int64) error {
+	convs, err := tx.ReportInputs(ctx, lo, hi)
+	if err != nil {
+		return err
+	}
+	facts := deriveAll(ctx, convs, func(ctx context.Context, id int64) *businesshours.Calendar {
+		return s.cals.get(ctx, tx, id)
+	})
+	return tx.ReplaceReportFacts(ctx, lo, hi, facts)
+}
+
+// rebuildBatch is how many conversations one rebuild transaction covers.
+const rebuildBatch = 500
+
+// Rebuild recomputes every fact row from the event log and the stored
+// facts (messages, surveys, SLA outcomes), replacing what is there, in
+// batches of conversations (each its own transaction, so the writer is
+// never held for long); it returns how many conversations it read.
+func (s *Service) Rebuild(ctx context.Context) (int, error) {
+	lo, hi, err := s.store.ConversationIDBounds(ctx)
+	if err != nil || hi == 0 {
+		return 0, err
+	}
+	n := 0
+	for start := lo; start <= hi; start += rebuildBatch {
+		end := min(start+rebuildBatch-1, hi)
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			convs, err := tx.ReportInputs(ctx, start, end)
+			if err != nil {
+				return err
+			}
+			n += len(convs)
+			facts := deriveAll(ctx, convs, func(ctx context.Context, id int64) *businesshours.Calendar {
+				return s.cals.get(ctx, tx, id)
+			})
+			if err := tx.DeleteReportFacts(ctx, start, end); err != nil {
+				return err
+			}
+			return tx.InsertReportFacts(ctx, facts)
+		})
+		if err != nil {
+			return n, fmt.Errorf("rebuild reports %d–%d: %w", start, end, err)
+		}
+	}
+	return n, nil
+}
