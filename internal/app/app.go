@@ -174,7 +174,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	webApp, err := web.New(web.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations,
 		Views: a.Views, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger, SetupCode: a.SetupCode, SLA: a.SLA,
-		Dashboard: a.Dashboard})
+		Dashboard: a.Dashboard, Reports: a.Reports})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/dashboard"
 	"github.com/parley-hq/parley/internal/model"
+	"github.com/parley-hq/parley/internal/report"
 	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/view"
@@ -47,6 +49,7 @@ type Deps struct {
 	Email         *email.Channel
 	SLA           *sla.Service
 	Dashboard     *dashboard.Service
+	Reports       *report.Service
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// SetupCode guards the first-run page; serve prints it.
@@ -114,8 +117,10 @@ func New(d Deps) (*App, error) {
 		"weekText":   weekText,
 		"inboxLink":  inboxLink,
 		"idStr":      idStr,
+		"has":        func(v []string, s string) bool { return slices.Contains(v, s) },
+		"str":        func(v any) string { return fmt.Sprint(v) },
 	}
-	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings", "sla_settings", "dashboard"} {
+	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings", "sla_settings", "dashboard", "reports", "report_drill"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", page, err)
@@ -164,6 +169,8 @@ func (a *App) Routes(r chi.Router) {
 		r.Get("/settings/sla-policies", a.slaSettingsPage("sla-policies"))
 		r.Get("/dashboard", a.dashboardPage)
 		r.Get("/dashboard/live", a.dashboardFragment)
+		r.Get("/reports", a.reportsPage)
+		r.Get("/reports/conversations", a.reportConversationsPage)
 	})
 }
 
