@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/store"
@@ -23,18 +25,11 @@ type acc struct {
 	vol                              Volume
 }
 
-func (a *acc) add(f store.ReportFact, hours Hours) {
-	dur := func() (float64, bool) {
-		ms := f.CalendarMS
-		if hours == HoursBusiness {
-			ms = f.BusinessMS
-		}
-		if ms == nil {
-			return 0, false
-		}
-		return float64(*ms) / 1000, true
-	}
-	switch f.Kind {
+// add counts one fact: its kind, its duration in the report's hours, its
+// value, flag and SLA target.
+func (a *acc) add(r *store.ReportMetricRow) {
+	dur := func() (float64, bool) { return float64(r.MS.Int64) / 1000, r.MS.Valid }
+	switch r.Kind {
 	case factNew:
 		a.vol.New++
 	case factFirstResponse:
@@ -50,31 +45,31 @@ func (a *acc) add(f store.ReportFact, hours Hours) {
 		if d, ok := dur(); ok {
 			a.resolution = append(a.resolution, d)
 		}
-		if f.Value != nil {
-			a.replies = append(a.replies, float64(*f.Value))
+		if r.Value.Valid {
+			a.replies = append(a.replies, float64(r.Value.Int64))
 		}
-		a.reopened += f.Flag
+		a.reopened += r.Flag
 	case factReopened:
 		a.vol.Reopened++
 	case factMerged:
 		a.vol.Merged++
 	case factCSAT:
 		a.csat.Sent++
-		if f.Value != nil && *f.Value >= 1 && *f.Value <= 5 {
+		if v := r.Value.Int64; r.Value.Valid && v >= 1 && v <= 5 {
 			a.csat.Answered++
-			a.csat.Distribution[*f.Value-1]++
-			a.ratingSum += *f.Value
+			a.csat.Distribution[v-1]++
+			a.ratingSum += v
 		}
 	case factSLA:
 		if a.sla == nil {
 			a.sla = map[string]*SLATarget{}
 		}
-		t := a.sla[f.Target]
+		t := a.sla[r.Target]
 		if t == nil {
 			t = &SLATarget{}
-			a.sla[f.Target] = t
+			a.sla[r.Target] = t
 		}
-		if f.Flag == 1 {
+		if r.Flag == 1 {
 			t.Met++
 		} else {
 			t.Breached++
@@ -200,27 +195,38 @@ func (s *Service) summary(ctx context.Context, actor model.Actor, q Query) (Summ
 	}
 	prev := q.Previous()
 	var total [2]acc
-	groups := map[string]*[2]acc{}
-	err := s.scan(ctx, q, prev.From, q.To, nil, func(f store.ReportFact, first bool) error {
-		p := 0
-		if f.At < store.Millis(q.From) {
-			p = 1
-		}
-		if first {
-			total[p].add(f, q.Hours)
-		}
-		if q.GroupBy != GroupNone {
-			k := groupKey(q.GroupBy, f)
-			g := groups[k]
-			if g == nil {
-				g = &[2]acc{}
-				groups[k] = g
+	var groups [2]map[string]*acc
+	// The two periods are read at once, on two connections: each is one
+	// ordered range of the facts' time index.
+	g, gctx := errgroup.WithContext(ctx)
+	for p, period := range []Period{{q.From, q.To}, prev} {
+		groups[p] = map[string]*acc{}
+		g.Go(func() error {
+			var last struct {
+				conv, seq int64
+				kind      string
 			}
-			g[p].add(f, q.Hours)
-		}
-		return nil
-	})
-	if err != nil {
+			return s.store.ScanReportMetrics(gctx, store.Millis(period.From), store.Millis(period.To), q.Filter.store(),
+				q.Hours == HoursBusiness, string(q.GroupBy), func(r *store.ReportMetricRow) error {
+					// Grouped by tag, a fact comes once per tag, in a row;
+					// the total counts it once.
+					if q.GroupBy != GroupTag || r.ConversationID != last.conv || r.Kind != last.kind || r.Seq != last.seq {
+						total[p].add(r)
+					}
+					last.conv, last.kind, last.seq = r.ConversationID, r.Kind, r.Seq
+					if q.GroupBy != GroupNone {
+						a := groups[p][r.Group]
+						if a == nil {
+							a = &acc{}
+							groups[p][r.Group] = a
+						}
+						a.add(r)
+					}
+					return nil
+				})
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return Summary{}, err
 	}
 	out := Summary{
@@ -235,8 +241,21 @@ func (s *Service) summary(ctx context.Context, actor model.Actor, q Query) (Summ
 		return Summary{}, err
 	}
 	out.Groups = []Group{}
-	for k, g := range groups {
-		out.Groups = append(out.Groups, Group{Key: k, Label: labels(k), Current: g[0].metrics(), Previous: g[1].metrics()})
+	keys := map[string]bool{}
+	for p := range groups {
+		for k := range groups[p] {
+			keys[k] = true
+		}
+	}
+	for k := range keys {
+		cur, old := groups[0][k], groups[1][k]
+		if cur == nil {
+			cur = &acc{}
+		}
+		if old == nil {
+			old = &acc{}
+		}
+		out.Groups = append(out.Groups, Group{Key: k, Label: labels(k), Current: cur.metrics(), Previous: old.metrics()})
 	}
 	slices.SortFunc(out.Groups, func(a, b Group) int {
 		// The "none" group last, the rest by name.
