@@ -571,6 +571,7 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 	rows = append(rows, automationBadRows(f)...)
 	rows = append(rows, slaBadRows(f)...)
 	rows = append(rows, reportBadRows()...)
+	rows = append(rows, reportWebBadRows(f)...)
 	return rows, bodies
 }
 

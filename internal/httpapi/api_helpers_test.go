@@ -212,7 +212,7 @@ var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_m
 	"contact_attribute_defs", "contact_notes", "contact_merges",
 	"templates", "macros", "automation_rules", "inbox_automation", "csat_responses",
 	"channel_keys", "channel_deliveries", "calls", "chat_visitors",
-	"business_hours", "sla_policies", "sla_clocks", "sla_outcomes", "conversation_followers", "notifications", "report_facts"}
+	"business_hours", "sla_policies", "sla_clocks", "sla_outcomes", "conversation_followers", "notifications", "report_facts", "weekly_report_sends"}
 
 // dbState dumps every row of every table, so "changed nothing" is checked
 // on the database itself rather than on what the API chooses to show.

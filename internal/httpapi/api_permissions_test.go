@@ -356,7 +356,7 @@ func permRows(f *fixture) []permRow {
 			f.call(t, f.adminTok, "GET", fmt.Sprintf(api+"/inboxes/%d/deliveries", f.inboxB), nil, s200).Decode(t, &log)
 			return "POST", fmt.Sprintf(api+"/inboxes/%d/deliveries/%d/retry", f.inboxB, log.Items[0].ID), nil
 		}},
-	}, append(append(automationPermRows(f, unique), slaPermRows(f)...), reportPermRows()...)...)
+	}, append(append(automationPermRows(f, unique), slaPermRows(f)...), append(reportPermRows(), reportWebPermRows()...)...)...)
 }
 
 // TestVisibility checks what each role sees in lists: an agent outside an
