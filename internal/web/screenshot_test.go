@@ -80,6 +80,11 @@ func TestScreenshots(t *testing.T) {
 		// The customer's profile, from the conversation's sidebar.
 		do(t, ctx, chromedp.KeyEvent(kb.Escape), click(`.profile a.contact-link`), chromedp.WaitVisible(`#profile-form`))
 		shoot(ctx, dir, "contact.png")
+		// The reports page broken down by agent, and the live dashboard.
+		do(t, ctx, chromedp.Navigate(w.url+"/reports?group_by=agent"), chromedp.WaitVisible(`#summary`))
+		shoot(ctx, dir, "reports.png")
+		do(t, ctx, chromedp.Navigate(w.url+"/dashboard"), chromedp.WaitVisible(`#live .tiles`))
+		shoot(ctx, dir, "dashboard.png")
 		do(t, ctx, chromedp.Navigate(w.url+"/inbox"), chromedp.WaitVisible(`#rows`))
 	}
 
