@@ -355,7 +355,7 @@ func (a *App) reportConversationsPage(w http.ResponseWriter, r *http.Request) {
 	d.Heading = fmt.Sprintf("%s, %s – %s", metricName(dq.Metric), period.From.In(q.Location).Format("2 Jan 2006"),
 		period.To.In(q.Location).Add(-time.Nanosecond).Format("2 Jan 2006"))
 	if dq.GroupKey != nil {
-		d.Heading += " · " + string(q.GroupBy) + " " + groupName(*dq.GroupKey)
+		d.Heading += " · " + string(q.GroupBy) + " " + a.groupName(r, q.GroupBy, *dq.GroupKey)
 	}
 	for _, id := range drill.ConversationIDs {
 		c, err := a.Conversations.Get(ctx, actor, id)
@@ -371,9 +371,31 @@ func (a *App) reportConversationsPage(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, "report_drill", "layout", http.StatusOK, d)
 }
 
-func groupName(key string) string {
+// groupName names a breakdown group for people: the user, team or inbox
+// an id stands for; other keys (channel, tag, customer type) are names.
+// A group that can no longer be read (deleted) keeps its key.
+func (a *App) groupName(r *http.Request, by report.GroupBy, key string) string {
 	if key == "" {
 		return "(none)"
+	}
+	id, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return key
+	}
+	ctx, actor := r.Context(), principal(r).Actor()
+	switch by {
+	case report.GroupAgent:
+		if u, err := a.Accounts.GetUser(ctx, actor, id); err == nil {
+			return u.Name
+		}
+	case report.GroupTeam:
+		if t, err := a.Accounts.GetTeam(ctx, actor, id); err == nil {
+			return t.Name
+		}
+	case report.GroupInbox:
+		if in, err := a.Accounts.GetInbox(ctx, actor, id); err == nil {
+			return in.Name
+		}
 	}
 	return key
 }
