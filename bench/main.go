@@ -12,6 +12,7 @@
 //	go run ./bench -suite profiles -data DIR         # issue 5 profiles, on a generated dataset
 //	go run ./bench -suite sla                        # issue 6: SLA breach jobs at 100,000 running clocks
 //	go run ./bench -suite reports [-data DIR]        # issue 7: reports over 90 days, CSV export, rebuild
+//	go run ./bench -suite dashboard [-data DIR]      # issue 7: live dashboard and reports page through the web app
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
@@ -73,6 +74,9 @@ func main() {
 	flag.Parse()
 	if o.suite.name == "reports" {
 		os.Exit(runReportsSuite(o, reportOpts))
+	}
+	if o.suite.name == "dashboard" {
+		os.Exit(runDashboardSuite(o))
 	}
 	if o.suite.name == "sla" {
 		os.Exit(runSLASuite(o, slaOpts))
