@@ -131,5 +131,5 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("rebuild reports %d–%d: %w", start, end, err)
 		}
 	}
-	return n, nil
+	return n, s.store.VacuumReportFacts(ctx)
 }

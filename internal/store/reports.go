@@ -310,8 +310,12 @@ func (t *Tx) InsertReportFacts(ctx context.Context, facts []ReportFact) error {
 	const per = 14
 	const batch = 60 // 840 parameters, under SQLite's limit
 	for len(facts) > 0 {
-		if len(facts) < 4 {
-			// The hook's usual few rows: one prepared statement each.
+		if len(facts) < 4 || t.dialect == SQLite {
+			// One prepared statement per row: SQLite runs it in-process,
+			// and a statement with hundreds of numbered parameters costs it
+			// more to bind (a lookup per name) than the rows cost to
+			// write. On PostgreSQL only the hook's usual few rows go so;
+			// a rebuild's batches go many to a statement, one round trip.
 			for _, f := range facts {
 				if _, err := t.q().ExecContext(ctx, reportInsertFactSQL, f.ConversationID, f.Kind, f.Seq, f.At, nullInt(f.CalendarMS),
 					nullInt(f.BusinessMS), nullInt(f.Value), f.Flag, f.Target, nullInt(f.AgentID), nullInt(f.TeamID), f.InboxID,
@@ -755,4 +759,15 @@ func (s *Store) ScanReportMetrics(ctx context.Context, from, to int64, f ReportF
 		}
 	}
 	return translate(rows.Err())
+}
+
+// VacuumReportFacts refreshes PostgreSQL's statistics and visibility map
+// of report_facts after a rebuild, so that report scans read the index
+// alone (an index-only scan needs the visibility map). SQLite needs nothing.
+func (s *Store) VacuumReportFacts(ctx context.Context) error {
+	if s.Dialect != Postgres {
+		return nil
+	}
+	_, err := s.Writer.ExecContext(ctx, `VACUUM (ANALYZE) report_facts`)
+	return translate(err)
 }
