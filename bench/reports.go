@@ -29,6 +29,7 @@ import (
 	"github.com/parley-hq/parley/internal/app"
 	"github.com/parley-hq/parley/internal/dataset"
 	"github.com/parley-hq/parley/internal/model"
+	preport "github.com/parley-hq/parley/internal/report"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -198,6 +199,8 @@ func reportsOne(ctx context.Context, o options, ro reportOptions, db string) err
 	if err != nil {
 		return err
 	}
+	// Within the longest range a report allows.
+	from = max(from, store.Millis(end.Add(-preport.MaxRange)))
 	path := "/api/v1/reports/conversations.csv?from=" + store.FromMillis(from).Format(time.RFC3339) + "&to=" + end.Format(time.RFC3339)
 	var peak atomic.Uint64
 	runtime.GC()

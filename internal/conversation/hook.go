@@ -35,10 +35,11 @@ type Clocks interface {
 
 // FactsHook keeps rows derived from a conversation's whole history (report
 // facts) in step with it. Sync runs last in every command's transaction,
-// once, with every conversation the command wrote an event on, so a
-// report can never disagree with the change it counts.
+// once, with every conversation the command wrote an event on and the
+// actions it recorded (quiet ones included), so a report can never
+// disagree with the change it counts.
 type FactsHook interface {
-	Sync(ctx context.Context, tx *store.Tx, conversationIDs []int64) error
+	Sync(ctx context.Context, tx *store.Tx, changes []Changed) error
 }
 
 // SetFacts installs the facts hook.

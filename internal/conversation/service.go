@@ -114,9 +114,9 @@ type op struct {
 	// changed lists, per conversation in first-touched order, the
 	// actions this command recorded, for the clocks hook.
 	changed []Changed
-	// touched lists every conversation with an event in this command,
+	// touched lists, per conversation, every action of this command,
 	// quiet ones included, for the facts hook.
-	touched []int64
+	touched []Changed
 }
 
 func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) error) error {
@@ -146,8 +146,15 @@ func (o *op) event(ctx context.Context, convID int64, action string, before, aft
 	if err == nil {
 		o.events = append(o.events, id)
 		o.noteChange(convID, action, after)
-		if !slices.Contains(o.touched, convID) {
-			o.touched = append(o.touched, convID)
+		i := slices.IndexFunc(o.touched, func(c Changed) bool { return c.ConversationID == convID })
+		if i < 0 {
+			o.touched = append(o.touched, Changed{ConversationID: convID})
+			i = len(o.touched) - 1
+		}
+		o.touched[i].Actions = append(o.touched[i].Actions, action)
+		if m, ok := after.(map[string]any); ok && action == "message.created" &&
+			m["kind"] == model.KindReply && m["direction"] == model.Outgoing {
+			o.touched[i].AgentReplied = true
 		}
 	}
 	return err

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/parley-hq/parley/internal/businesshours"
+	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -53,12 +55,33 @@ func (c *calendars) get(ctx context.Context, r hoursReader, id int64) *businessh
 	return cal
 }
 
-// Sync rewrites the facts of the conversations a command touched, inside
-// its transaction (conversation.FactsHook).
-func (s *Service) Sync(ctx context.Context, tx *store.Tx, ids []int64) error {
-	for _, id := range ids {
-		if err := s.syncRange(ctx, tx, id, id); err != nil {
-			return fmt.Errorf("report facts of #%d: %w", id, err)
+// factActions are the events that can change a conversation's facts; a
+// command with none of them (tags, priority, subject, a snooze, a
+// follower, an SLA warning) leaves the facts alone. Tags are joined when a
+// report is read, so they need no rewrite.
+var factActions = map[string]bool{
+	"conversation.created": true, "message.created": true, "status.changed": true,
+	"assignee.changed": true, "assignment.auto": true, "team.changed": true,
+	"conversation.merged": true, "conversation.merged_in": true, "conversation.unmerged": true,
+	"conversation.unmerged_out": true, "conversation.split": true, "conversation.split_from": true,
+	"csat.sent": true, "csat.answered": true, "sla.met": true, "sla.breached": true, "contact.changed": true,
+}
+
+// Sync rewrites the facts of the conversations a command changed in a way
+// facts can see, inside its transaction (conversation.FactsHook).
+func (s *Service) Sync(ctx context.Context, tx *store.Tx, changes []conversation.Changed) error {
+	for _, ch := range changes {
+		if !slices.ContainsFunc(ch.Actions, func(a string) bool { return factActions[a] }) {
+			continue
+		}
+		// A customer message or a note alone changes no fact: a wait is
+		// only measured when it is answered, and a reopening or a new
+		// conversation records its own event. Half of all commands.
+		if !ch.AgentReplied && !slices.ContainsFunc(ch.Actions, func(a string) bool { return factActions[a] && a != "message.created" }) {
+			continue
+		}
+		if err := s.syncRange(ctx, tx, ch.ConversationID, ch.ConversationID); err != nil {
+			return fmt.Errorf("report facts of #%d: %w", ch.ConversationID, err)
 		}
 	}
 	return nil
@@ -108,5 +131,5 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("rebuild reports %d–%d: %w", start, end, err)
 		}
 	}
-	return n, nil
+	return n, s.store.VacuumReportFacts(ctx)
 }

@@ -55,7 +55,7 @@ const (
 
 // hotWrites run in write transactions: adding a message and what it reads.
 var hotWrites = append([]string{conversationByIDSQL, tagsSQL(1), inboxByIDSQL, createMessageSQL, createEventSQL, saveConversationSQL, saveActivitySQL},
-	emailHotWrites...)
+	append(emailHotWrites, reportHotWrites...)...)
 
 // hotReads run on the reader pool: authentication and reading a conversation.
 var hotReads = []string{userByTokenHashSQL, conversationByIDSQL, tagsSQL(1), inboxByIDSQL, listMessagesSQL}

@@ -89,13 +89,36 @@ type ReportFact struct {
 	Tag string
 }
 
+// The facts hook's queries, prepared on SQLite (prepared.go): the hook
+// runs in every command, so parsing them each time would cost as much as
+// running them.
+const (
+	reportConversationsSQL = `SELECT c.id, c.inbox_id, i.channel, c.team_id, c.assignee_id, ct.type, c.created_at, i.business_hours_id
+ FROM conversations c JOIN inboxes i ON i.id = c.inbox_id JOIN contacts ct ON ct.id = c.contact_id
+ WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id`
+	reportMessagesSQL = `SELECT conversation_id, id, created_at, kind, direction, sender_type, sender_id FROM messages
+ WHERE conversation_id BETWEEN $1 AND $2 ORDER BY conversation_id, created_at, id`
+	reportEventsSQL = `SELECT conversation_id, id, created_at, actor_type, actor_id, action, COALESCE(before, ''), COALESCE(after, '')
+ FROM conversation_events WHERE conversation_id BETWEEN $1 AND $2 AND action IN ` + reportActions + `
+ ORDER BY conversation_id, id`
+	reportSurveysSQL = `SELECT conversation_id, assignee_id, sent_at, rating FROM csat_responses
+ WHERE conversation_id BETWEEN $1 AND $2`
+	reportOutcomesSQL = `SELECT conversation_id, id, target, kind, created_at FROM sla_outcomes
+ WHERE conversation_id BETWEEN $1 AND $2 AND kind IN ('met','breached') ORDER BY conversation_id, id`
+	reportFactsOfSQL    = `SELECT ` + reportFactColumns + ` FROM report_facts WHERE conversation_id BETWEEN $1 AND $2`
+	reportDeleteFactSQL = `DELETE FROM report_facts WHERE conversation_id = $1 AND kind = $2 AND seq = $3`
+	reportInsertFactSQL = `INSERT INTO report_facts (` + reportFactColumns + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`
+)
+
+// reportHotWrites are prepared on the writer.
+var reportHotWrites = []string{reportConversationsSQL, reportMessagesSQL, reportEventsSQL, reportSurveysSQL, reportOutcomesSQL,
+	reportFactsOfSQL, reportDeleteFactSQL, reportInsertFactSQL}
+
 // ReportInputs reads what the facts of conversations lo..hi derive from,
 // ascending by id.
 func (t *Tx) ReportInputs(ctx context.Context, lo, hi int64) ([]ReportConversation, error) {
-	q := t.tx
-	rows, err := q.QueryContext(ctx, `SELECT c.id, c.inbox_id, i.channel, c.team_id, c.assignee_id, ct.type, c.created_at, i.business_hours_id
- FROM conversations c JOIN inboxes i ON i.id = c.inbox_id JOIN contacts ct ON ct.id = c.contact_id
- WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id`, lo, hi)
+	q := t.q()
+	rows, err := q.QueryContext(ctx, reportConversationsSQL, lo, hi)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -137,8 +160,7 @@ func (t *Tx) ReportInputs(ctx context.Context, lo, hi int64) ([]ReportConversati
 		}
 		return &ReportConversation{}
 	}
-	err = each(`SELECT conversation_id, id, created_at, kind, direction, sender_type, sender_id FROM messages
- WHERE conversation_id BETWEEN $1 AND $2 ORDER BY conversation_id, created_at, id`, func(rows *sql.Rows) error {
+	err = each(reportMessagesSQL, func(rows *sql.Rows) error {
 		var m ReportMessage
 		var cid int64
 		var sender sql.NullInt64
@@ -153,9 +175,7 @@ func (t *Tx) ReportInputs(ctx context.Context, lo, hi int64) ([]ReportConversati
 	if err != nil {
 		return nil, err
 	}
-	err = each(`SELECT conversation_id, id, created_at, actor_type, actor_id, action, COALESCE(before, ''), COALESCE(after, '')
- FROM conversation_events WHERE conversation_id BETWEEN $1 AND $2 AND action IN `+reportActions+`
- ORDER BY conversation_id, id`, func(rows *sql.Rows) error {
+	err = each(reportEventsSQL, func(rows *sql.Rows) error {
 		var e ReportEvent
 		var cid int64
 		var actor sql.NullInt64
@@ -170,8 +190,7 @@ func (t *Tx) ReportInputs(ctx context.Context, lo, hi int64) ([]ReportConversati
 	if err != nil {
 		return nil, err
 	}
-	err = each(`SELECT conversation_id, assignee_id, sent_at, rating FROM csat_responses
- WHERE conversation_id BETWEEN $1 AND $2`, func(rows *sql.Rows) error {
+	err = each(reportSurveysSQL, func(rows *sql.Rows) error {
 		var s ReportSurvey
 		var cid int64
 		var assignee, rating sql.NullInt64
@@ -185,8 +204,7 @@ func (t *Tx) ReportInputs(ctx context.Context, lo, hi int64) ([]ReportConversati
 	if err != nil {
 		return nil, err
 	}
-	err = each(`SELECT conversation_id, id, target, kind, created_at FROM sla_outcomes
- WHERE conversation_id BETWEEN $1 AND $2 AND kind IN ('met','breached') ORDER BY conversation_id, id`, func(rows *sql.Rows) error {
+	err = each(reportOutcomesSQL, func(rows *sql.Rows) error {
 		var o ReportOutcome
 		var cid int64
 		var kind string
@@ -205,7 +223,7 @@ const reportFactColumns = `conversation_id, kind, seq, at, calendar_ms, business
 
 // factsOf reads the stored facts of conversations lo..hi.
 func (t *Tx) factsOf(ctx context.Context, lo, hi int64) ([]ReportFact, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+reportFactColumns+` FROM report_facts WHERE conversation_id BETWEEN $1 AND $2`, lo, hi)
+	rows, err := t.q().QueryContext(ctx, reportFactsOfSQL, lo, hi)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -276,7 +294,7 @@ func (t *Tx) ReplaceReportFacts(ctx context.Context, lo, hi int64, facts []Repor
 }
 
 func (t *Tx) deleteFact(ctx context.Context, k factKey) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM report_facts WHERE conversation_id = $1 AND kind = $2 AND seq = $3`, k.conv, k.kind, k.seq)
+	_, err := t.q().ExecContext(ctx, reportDeleteFactSQL, k.conv, k.kind, k.seq)
 	return translate(err)
 }
 
@@ -292,6 +310,21 @@ func (t *Tx) InsertReportFacts(ctx context.Context, facts []ReportFact) error {
 	const per = 14
 	const batch = 60 // 840 parameters, under SQLite's limit
 	for len(facts) > 0 {
+		if len(facts) < 4 || t.dialect == SQLite {
+			// One prepared statement per row: SQLite runs it in-process,
+			// and a statement with hundreds of numbered parameters costs it
+			// more to bind (a lookup per name) than the rows cost to
+			// write. On PostgreSQL only the hook's usual few rows go so;
+			// a rebuild's batches go many to a statement, one round trip.
+			for _, f := range facts {
+				if _, err := t.q().ExecContext(ctx, reportInsertFactSQL, f.ConversationID, f.Kind, f.Seq, f.At, nullInt(f.CalendarMS),
+					nullInt(f.BusinessMS), nullInt(f.Value), f.Flag, f.Target, nullInt(f.AgentID), nullInt(f.TeamID), f.InboxID,
+					f.Channel, f.CustomerType); err != nil {
+					return fmt.Errorf("insert report fact: %w", translate(err))
+				}
+			}
+			return nil
+		}
 		n := min(batch, len(facts))
 		var b strings.Builder
 		b.WriteString(`INSERT INTO report_facts (` + reportFactColumns + `) VALUES `)
@@ -726,4 +759,15 @@ func (s *Store) ScanReportMetrics(ctx context.Context, from, to int64, f ReportF
 		}
 	}
 	return translate(rows.Err())
+}
+
+// VacuumReportFacts refreshes PostgreSQL's statistics and visibility map
+// of report_facts after a rebuild, so that report scans read the index
+// alone (an index-only scan needs the visibility map). SQLite needs nothing.
+func (s *Store) VacuumReportFacts(ctx context.Context) error {
+	if s.Dialect != Postgres {
+		return nil
+	}
+	_, err := s.Writer.ExecContext(ctx, `VACUUM (ANALYZE) report_facts`)
+	return translate(err)
 }
