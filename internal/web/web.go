@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -117,7 +116,6 @@ func New(d Deps) (*App, error) {
 		"weekText":   weekText,
 		"inboxLink":  inboxLink,
 		"idStr":      idStr,
-		"has":        func(v []string, s string) bool { return slices.Contains(v, s) },
 		"str":        func(v any) string { return fmt.Sprint(v) },
 	}
 	for _, page := range []string{"login", "setup", "inbox", "contact", "attributes", "email_settings", "settings", "sla_settings", "dashboard", "reports", "report_drill"} {
