@@ -42,7 +42,7 @@ func derive(c store.ReportConversation, cal *businesshours.Calendar) []store.Rep
 	durations := func(from, to int64) (*int64, *int64) {
 		d := max(to-from, 0)
 		b := d
-		if cal != nil {
+		if cal != nil && d > 0 {
 			b = cal.Between(time.UnixMilli(from), time.UnixMilli(to)).Milliseconds()
 		}
 		return &d, &b
