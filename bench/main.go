@@ -48,6 +48,9 @@ type options struct {
 	keepFiles bool
 	bin       string
 	suite     suiteOptions
+	// email suite: which parts run, and where the IMAP fetch's CPU profile goes.
+	emailParts  string
+	imapProfile string
 }
 
 func main() {
@@ -65,6 +68,8 @@ func main() {
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the temporary directory (server logs, SQLite file)")
 	flag.StringVar(&o.bin, "bin", "", "use this parley binary instead of building ./cmd/parley (to compare two builds)")
 	registerSuiteFlags(&o.suite)
+	flag.StringVar(&o.emailParts, "email-parts", "imap,smtp", "email: imap (fetch from an in-process IMAP server), smtp (the listener), or both")
+	flag.StringVar(&o.imapProfile, "imap-profile", "", "email: write the IMAP fetch's CPU profile to FILE.sqlite / FILE.postgres (go tool pprof)")
 	var slaOpts slaOptions
 	registerSLAFlags(&slaOpts)
 	flag.Parse()

@@ -199,6 +199,9 @@ func (c *Channel) storeChunk(ctx context.Context, inbox model.Inbox, settings Se
 		reqs = append(reqs, in.request(c, nil))
 		idx = append(idx, i)
 	}
+	if err := c.putFiles(ins); err != nil {
+		return 0, err
+	}
 	last := position(chunk[len(chunk)-1].uid)
 	results, err := c.conv.ReceiveBatch(ctx, reqs, last)
 	if err == nil {

@@ -167,6 +167,9 @@ func (c *Channel) Ingest(ctx context.Context, inboxID int64, raw []byte, also fu
 	if err != nil {
 		return "", model.Message{}, err
 	}
+	if err := c.putFiles([]*inbound{in}); err != nil {
+		return "", model.Message{}, err
+	}
 	req := in.request(c, also)
 	msg, err := c.conv.Receive(ctx, req)
 	if errors.Is(err, conversation.ErrSkip) {
@@ -206,14 +209,14 @@ type inbound struct {
 	inbox    model.Inbox
 	settings Settings
 	p        *Parsed
+	raw      []byte
 	rawKey   string
 	keys     []string
 	// stale marks mail received by its server more than StaleAfter ago.
 	stale bool
 }
 
-// prepare parses raw and writes its files to the blob store, outside any
-// transaction. received is when the mail server got the message (IMAP's
+// prepare parses raw, outside any transaction. received is when the mail server got the message (IMAP's
 // INTERNALDATE), zero when it is arriving now.
 func (c *Channel) prepare(inbox model.Inbox, settings Settings, raw []byte, received time.Time) (*inbound, error) {
 	p, err := Parse(raw, ParseOptions{MaxAttachmentBytes: settings.MaxAttachmentBytes})
@@ -223,22 +226,44 @@ func (c *Channel) prepare(inbox model.Inbox, settings Settings, raw []byte, rece
 	if len(p.Problems) > 0 {
 		c.log.Info("broken MIME read as well as possible", "inbox", inbox.ID, "message_id", p.Key, "problems", p.Problems)
 	}
-	// Files go to the blob store before the transaction: content-addressed,
-	// so a rollback or a rerun leaves at worst an unreferenced file.
-	in := &inbound{inbox: inbox, settings: settings, p: p, keys: make([]string, len(p.Attachments))}
-	if in.rawKey, err = c.blobs.Put(raw); err != nil {
-		return nil, err
-	}
-	for i, a := range p.Attachments {
-		if a.TooLarge {
-			continue
-		}
-		if in.keys[i], err = c.blobs.Put(a.Data); err != nil {
-			return nil, err
-		}
-	}
+	in := &inbound{inbox: inbox, settings: settings, p: p, raw: raw, keys: make([]string, len(p.Attachments))}
 	in.stale = !received.IsZero() && c.now().Sub(received) > StaleAfter
 	return in, nil
+}
+
+// putFiles writes the messages' raw copies and attachments to the blob
+// store, all at once, before the transaction that refers to them:
+// content-addressed, so a rollback or a rerun leaves at worst an
+// unreferenced file.
+func (c *Channel) putFiles(ins []*inbound) error {
+	var data [][]byte
+	for _, in := range ins {
+		if in == nil {
+			continue
+		}
+		data = append(data, in.raw)
+		for _, a := range in.p.Attachments {
+			if !a.TooLarge {
+				data = append(data, a.Data)
+			}
+		}
+	}
+	keys, err := c.blobs.PutAll(data)
+	if err != nil {
+		return err
+	}
+	for _, in := range ins {
+		if in == nil {
+			continue
+		}
+		in.rawKey, keys = keys[0], keys[1:]
+		for i, a := range in.p.Attachments {
+			if !a.TooLarge {
+				in.keys[i], keys = keys[0], keys[1:]
+			}
+		}
+	}
+	return nil
 }
 
 // request is the conversation service's request storing in; also runs in
