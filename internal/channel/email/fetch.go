@@ -131,76 +131,135 @@ func (c *Channel) fetchNew(ctx context.Context, inboxID int64, conn *imapConn) (
 	stop := context.AfterFunc(ctx, func() { conn.client.Close() })
 	defer stop()
 	cmd := conn.client.Fetch(set, &imap.FetchOptions{UID: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{section}})
-	defer cmd.Close()
-	stored := 0
-	var chunk []fetched
-	size := 0
-	flush := func() error {
-		n, err := c.storeChunk(ctx, inbox, settings, conn, chunk)
-		stored += n
-		chunk, size = chunk[:0], 0
-		return err
-	}
-	for {
-		m := cmd.Next()
-		if m == nil {
-			break
-		}
-		buf, err := m.Collect()
-		if err != nil {
-			return stored, err
-		}
-		uid := uint32(buf.UID)
-		if uid <= pos.LastUID {
-			continue // "n:*" names the last message even when it is older than n
-		}
-		raw := buf.FindBodySection(section)
-		chunk = append(chunk, fetched{uid: uid, raw: raw, received: buf.InternalDate})
-		size += len(raw)
-		pos.LastUID = uid
-		if len(chunk) >= chunkMessages || size >= chunkBytes {
-			if err := flush(); err != nil {
-				return stored, err
+
+	// A reader reads and parses the next chunk and writes its files while
+	// the previous chunk's transaction runs; chunks are stored in order.
+	rctx, quit := context.WithCancel(ctx)
+	ready := make(chan preparedChunk, 1)
+	go func() {
+		defer close(ready)
+		send := func(chunk []fetched) bool {
+			pc := c.prepareChunk(inbox, settings, chunk)
+			select {
+			case ready <- pc:
+				return pc.err == nil
+			case <-rctx.Done():
+				return false
 			}
 		}
-	}
-	if len(chunk) > 0 {
-		if err := flush(); err != nil {
-			return stored, err
+		var chunk []fetched
+		size := 0
+		for {
+			m := cmd.Next()
+			if m == nil {
+				break
+			}
+			buf, err := m.Collect()
+			if err != nil {
+				ready <- preparedChunk{err: err} // the consumer drains until close
+				return
+			}
+			uid := uint32(buf.UID)
+			if uid <= pos.LastUID {
+				continue // "n:*" names the last message even when it is older than n
+			}
+			raw := buf.FindBodySection(section)
+			chunk = append(chunk, fetched{uid: uid, raw: raw, received: buf.InternalDate})
+			size += len(raw)
+			pos.LastUID = uid
+			if len(chunk) >= chunkMessages || size >= chunkBytes {
+				if !send(chunk) {
+					return
+				}
+				chunk, size = nil, 0
+			}
+		}
+		if len(chunk) > 0 && !send(chunk) {
+			return
+		}
+		if err := cmd.Close(); err != nil {
+			ready <- preparedChunk{err: err} // the consumer drains until close
+		}
+	}()
+	stored := 0
+	var failed error
+	for pc := range ready {
+		if failed != nil {
+			continue // draining, so the reader can end
+		}
+		n, err := c.storeChunk(ctx, inbox, conn, pc)
+		stored += n
+		if err != nil {
+			// Stop the reader: it ends at its next chunk, or at once when
+			// the connection closes (callers dial again after an error).
+			failed = err
+			quit()
+			conn.client.Close()
 		}
 	}
-	return stored, cmd.Close()
+	quit()
+	if failed == nil {
+		// The reader may have stopped early because ctx ended: then the
+		// fetch did not finish.
+		failed = ctx.Err()
+	}
+	return stored, failed
 }
 
-// storeChunk stores fetched messages in one transaction with the position
-// after the last of them. A message that can never be stored (no header,
-// no usable sender) is logged and passed over; so is a duplicate. When the
-// chunk's transaction fails as a whole, its messages are stored one by one,
-// so one message the database refuses cannot hold back the others; that
-// message is retried on the next rounds and passed over after maxStrikes
-// failures, with its raw copy kept in the blob store.
-func (c *Channel) storeChunk(ctx context.Context, inbox model.Inbox, settings Settings, conn *imapConn, chunk []fetched) (int, error) {
-	position := func(uid uint32) func(ctx context.Context, tx *store.Tx) error {
-		at := store.IMAPPosition{Mailbox: conn.mailbox, UIDValidity: conn.uidValidity, LastUID: uid}
-		return func(ctx context.Context, tx *store.Tx) error { return tx.SaveIMAPPosition(ctx, inbox.ID, at, c.now()) }
-	}
-	ins := make([]*inbound, len(chunk))
-	var reqs []conversation.InboundRequest
-	var idx []int
+// preparedChunk is a chunk of fetched mail, parsed, with its files in the
+// blob store: ins[i] is chunk[i], nil when it can never be stored.
+type preparedChunk struct {
+	chunk []fetched
+	ins   []*inbound
+	err   error
+}
+
+// prepareChunk parses a chunk and writes its files, outside any
+// transaction. A message that can never be stored (no header, no usable
+// sender) is logged and left out.
+func (c *Channel) prepareChunk(inbox model.Inbox, settings Settings, chunk []fetched) preparedChunk {
+	pc := preparedChunk{chunk: chunk, ins: make([]*inbound, len(chunk))}
 	for i, f := range chunk {
 		in, err := c.prepare(inbox, settings, f.raw, f.received)
 		if errors.Is(err, ErrNotEmail) || apperr.KindOf(err) == apperr.KindInvalid {
 			c.log.Warn("skipping an IMAP message that cannot be stored", "inbox", inbox.ID, "uid", f.uid, "error", err)
 			continue
 		} else if err != nil {
-			return 0, fmt.Errorf("uid %d: %w", f.uid, err)
+			pc.err = fmt.Errorf("uid %d: %w", f.uid, err)
+			return pc
 		}
-		ins[i] = in
-		reqs = append(reqs, in.request(c, nil))
-		idx = append(idx, i)
+		pc.ins[i] = in
 	}
-	if err := c.putFiles(ins); err != nil {
-		return 0, err
+	pc.err = c.putFiles(pc.ins)
+	return pc
+}
+
+// storeChunk stores a prepared chunk in one transaction with the position
+// after its last message; messages that can never be stored and
+// duplicates are passed over. When the
+// chunk's transaction fails as a whole, its messages are stored one by one,
+// so one message the database refuses cannot hold back the others; that
+// message is retried on the next rounds and passed over after maxStrikes
+// failures, with its raw copy kept in the blob store.
+func (c *Channel) storeChunk(ctx context.Context, inbox model.Inbox, conn *imapConn, pc preparedChunk) (int, error) {
+	if pc.err != nil {
+		return 0, pc.err
+	}
+	chunk, ins := pc.chunk, pc.ins
+	if len(chunk) == 0 {
+		return 0, nil
+	}
+	position := func(uid uint32) func(ctx context.Context, tx *store.Tx) error {
+		at := store.IMAPPosition{Mailbox: conn.mailbox, UIDValidity: conn.uidValidity, LastUID: uid}
+		return func(ctx context.Context, tx *store.Tx) error { return tx.SaveIMAPPosition(ctx, inbox.ID, at, c.now()) }
+	}
+	var reqs []conversation.InboundRequest
+	var idx []int
+	for i, in := range ins {
+		if in != nil {
+			reqs = append(reqs, in.request(c, nil))
+			idx = append(idx, i)
+		}
 	}
 	last := position(chunk[len(chunk)-1].uid)
 	results, err := c.conv.ReceiveBatch(ctx, reqs, last)
