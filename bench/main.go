@@ -11,6 +11,7 @@
 //	go run ./bench -suite triage -database URL       # issue 4, on a generated dataset
 //	go run ./bench -suite profiles -data DIR         # issue 5 profiles, on a generated dataset
 //	go run ./bench -suite sla                        # issue 6: SLA breach jobs at 100,000 running clocks
+//	go run ./bench -suite email -n 5000              # issue 5: IMAP fetch and SMTP listener intake, fresh databases
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
