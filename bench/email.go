@@ -1,6 +1,7 @@
 package main
 
-// The email suite (issue 5): `go run ./bench -suite email` starts `parley
+// The email suite (issue 5): `go run ./bench -suite email` first fetches
+// n messages by IMAP (email_imap.go), then starts `parley
 // serve --smtp-addr` on a fresh SQLite data directory and a fresh
 // PostgreSQL database, creates an email inbox, and delivers mail to it over
 // SMTP from concurrent connections, as MTAs would. A message counts when
@@ -55,6 +56,23 @@ func runEmailSuite(o options) int {
 		}
 	}()
 	printMachine()
+	code := 0
+	if strings.Contains(o.emailParts, "imap") {
+		var results []imapResult
+		for _, db := range dbs {
+			fmt.Fprintf(os.Stderr, "IMAP fetch of %d messages on %s …\n", n, db)
+			r := runIMAPOne(ctx, o, tmp, db, n)
+			if r.err != nil {
+				fmt.Fprintf(os.Stderr, "bench email imap %s: %v\n", db, r.err)
+				code = 1
+			}
+			results = append(results, r)
+		}
+		printIMAPResults(results, n)
+	}
+	if !strings.Contains(o.emailParts, "smtp") {
+		return code
+	}
 	bin := o.bin
 	if bin == "" {
 		fmt.Fprintln(os.Stderr, "building parley …")
@@ -65,7 +83,6 @@ func runEmailSuite(o options) int {
 	}
 	fmt.Printf("parley binary: %s\n", buildInfo(ctx, bin))
 	var results []emailResult
-	code := 0
 	for _, db := range dbs {
 		r := runEmailOne(ctx, o, bin, tmp, db, n)
 		if r.err != nil {

@@ -13,6 +13,7 @@
 //	go run ./bench -suite sla                        # issue 6: SLA breach jobs at 100,000 running clocks
 //	go run ./bench -suite reports [-data DIR]        # issue 7: reports over 90 days, CSV export, rebuild
 //	go run ./bench -suite dashboard [-data DIR]      # issue 7: live dashboard and reports page through the web app
+//	go run ./bench -suite email -n 5000              # issue 5: IMAP fetch and SMTP listener intake, fresh databases
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
@@ -50,6 +51,9 @@ type options struct {
 	keepFiles bool
 	bin       string
 	suite     suiteOptions
+	// email suite: which parts run, and where the IMAP fetch's CPU profile goes.
+	emailParts  string
+	imapProfile string
 }
 
 func main() {
@@ -67,6 +71,8 @@ func main() {
 	flag.BoolVar(&o.keepFiles, "keep", false, "keep the temporary directory (server logs, SQLite file)")
 	flag.StringVar(&o.bin, "bin", "", "use this parley binary instead of building ./cmd/parley (to compare two builds)")
 	registerSuiteFlags(&o.suite)
+	flag.StringVar(&o.emailParts, "email-parts", "imap,smtp", "email: imap (fetch from an in-process IMAP server), smtp (the listener), or both")
+	flag.StringVar(&o.imapProfile, "imap-profile", "", "email: write the IMAP fetch's CPU profile to FILE.sqlite / FILE.postgres (go tool pprof)")
 	var slaOpts slaOptions
 	registerSLAFlags(&slaOpts)
 	var reportOpts reportOptions

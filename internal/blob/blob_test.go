@@ -33,3 +33,29 @@ func TestPutOpen(t *testing.T) {
 		}
 	}
 }
+
+func TestPutAll(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := [][]byte{[]byte("one"), []byte("two"), []byte("one"), {}}
+	keys, err := s.PutAll(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys[0] != keys[2] || keys[0] == keys[1] {
+		t.Fatalf("keys %v: equal content must share a key, different content must not", keys)
+	}
+	for i, k := range keys {
+		f, err := s.Open(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(f)
+		f.Close()
+		if string(got) != string(data[i]) {
+			t.Fatalf("blob %d reads %q, want %q", i, got, data[i])
+		}
+	}
+}

@@ -26,6 +26,11 @@ type InboundRequest struct {
 	Thread func(ctx context.Context, tx *store.Tx, contactID int64) (int64, error)
 	// Record, if set, writes the adapter's rows for the stored message.
 	Record func(ctx context.Context, tx *store.Tx, msg model.Message) error
+	// NoAutoReply keeps automation from answering the message (no
+	// acknowledgement, no rule's reply): it is auto-submitted (a bounce, an
+	// out-of-office), or old mail fetched late, whose sender an instant
+	// "we got your message" would only confuse. Rules still route it.
+	NoAutoReply bool
 }
 
 // ErrSkip, returned by an InboundRequest hook, ends intake without storing
@@ -49,51 +54,118 @@ func truncateRunes(s string, n int, suffix string) string {
 // adapter's hooks, all in one transaction. Mail longer than a message may
 // be is cut, never refused: the customer wrote it.
 func (s *Service) Receive(ctx context.Context, req InboundRequest) (model.Message, error) {
+	var msg model.Message
+	err := s.run(ctx, model.System, func(o *op) error {
+		var err error
+		msg, err = o.receive(ctx, req)
+		return err
+	})
+	return msg, err
+}
+
+// BatchResult is what ReceiveBatch did with one request: the stored message,
+// or Err (ErrSkip, or a typed invalid-input error) when it stored nothing.
+type BatchResult struct {
+	Message model.Message
+	Err     error
+}
+
+// ReceiveBatch stores many inbound messages in one write transaction, as
+// if each were its own command: each runs under a savepoint with its
+// automation and clocks, so one that is skipped or invalid is undone alone
+// (its BatchResult.Err says why) and the others commit. also, if set, runs
+// last in the same transaction (a mailbox position covering them all). An
+// internal error (the database) fails the whole batch and stores nothing.
+func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also func(ctx context.Context, tx *store.Tx) error) ([]BatchResult, error) {
+	out := make([]BatchResult, len(reqs))
+	err := s.run(ctx, model.System, func(o *op) error {
+		clear(out)
+		for i, req := range reqs {
+			if err := o.tx.Savepoint(ctx); err != nil {
+				return err
+			}
+			events := len(o.events)
+			msg, err := o.receive(ctx, req)
+			if err == nil {
+				// Run now what run would run at the end, so this message's
+				// automation sees only its own triggers and can be undone
+				// with it.
+				if err = o.automate(ctx); err == nil {
+					err = o.syncClocks(ctx)
+				}
+			}
+			o.auto, o.changed = autoState{}, nil
+			if err == nil {
+				out[i].Message = msg
+				if err := o.tx.ReleaseSavepoint(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			if !errors.Is(err, ErrSkip) && apperr.KindOf(err) == apperr.KindInternal {
+				return err
+			}
+			if rerr := o.tx.RollbackToSavepoint(ctx); rerr != nil {
+				return rerr
+			}
+			o.events = o.events[:events]
+			out[i].Err = err
+		}
+		if also != nil {
+			return also(ctx, o.tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (o *op) receive(ctx context.Context, req InboundRequest) (model.Message, error) {
 	body := strings.TrimSpace(req.Body)
 	if body == "" {
 		body = "(no text)"
 	}
 	body = truncateRunes(body, MaxBodyLength, "\n…")
 	subject := truncateRunes(strings.TrimSpace(req.Subject), MaxSubjectLength, "…")
-	var msg model.Message
-	err := s.run(ctx, model.System, func(o *op) error {
-		inbox, err := o.tx.InboxByID(ctx, req.InboxID)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.Field("inbox_id", "no such inbox")
-		} else if err != nil {
-			return err
+	inbox, err := o.tx.InboxByID(ctx, req.InboxID)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.Message{}, apperr.Field("inbox_id", "no such inbox")
+	} else if err != nil {
+		return model.Message{}, err
+	}
+	contactID, err := contact.Resolve(ctx, o.tx, req.Contact, o.now)
+	if err != nil {
+		return model.Message{}, err
+	}
+	var convID int64
+	if req.Thread != nil {
+		if convID, err = req.Thread(ctx, o.tx, contactID); err != nil {
+			return model.Message{}, err
 		}
-		contactID, err := contact.Resolve(ctx, o.tx, req.Contact, o.now)
+	}
+	var c model.Conversation
+	if convID != 0 {
+		if c, err = o.tx.ConversationByID(ctx, convID); err != nil {
+			return model.Message{}, err
+		}
+	} else {
+		c, err = o.create(ctx, store.ConversationInsert{InboxID: inbox.ID, ContactID: contactID, Subject: subject,
+			Status: model.StatusNew, Priority: model.PriorityNormal}, nil)
 		if err != nil {
-			return err
+			return model.Message{}, err
 		}
-		var convID int64
-		if req.Thread != nil {
-			if convID, err = req.Thread(ctx, o.tx, contactID); err != nil {
-				return err
-			}
-		}
-		var c model.Conversation
-		if convID != 0 {
-			if c, err = o.tx.ConversationByID(ctx, convID); err != nil {
-				return err
-			}
-		} else {
-			c, err = o.create(ctx, store.ConversationInsert{InboxID: inbox.ID, ContactID: contactID, Subject: subject,
-				Status: model.StatusNew, Priority: model.PriorityNormal}, nil)
-			if err != nil {
-				return err
-			}
-		}
-		if msg, _, err = o.addMessage(ctx, &c, inbox, model.KindReply, model.Incoming, body); err != nil {
-			return err
-		}
-		if req.Record != nil {
-			return req.Record(ctx, o.tx, msg)
-		}
-		return nil
-	})
-	return msg, err
+	}
+	o.auto.msgAuto = req.NoAutoReply
+	msg, _, err := o.addMessage(ctx, &c, inbox, model.KindReply, model.Incoming, body)
+	if err != nil {
+		return model.Message{}, err
+	}
+	if req.Record != nil {
+		return msg, req.Record(ctx, o.tx, msg)
+	}
+	return msg, nil
 }
 
 // OutboundFunc hands an agent's reply to its channel inside the

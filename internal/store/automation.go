@@ -206,7 +206,7 @@ func listRules(ctx context.Context, q querier) ([]model.AutomationRule, error) {
 // changed or deleted, so each node can tell its compiled cache is stale.
 func (t *Tx) RulesVersion(ctx context.Context) (string, error) {
 	var n, maxUpdated, sumID int64
-	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(SUM(id), 0) FROM automation_rules`).Scan(&n, &maxUpdated, &sumID)
+	err := t.q().QueryRowContext(ctx, rulesVersionSQL).Scan(&n, &maxUpdated, &sumID)
 	b, _ := json.Marshal([]int64{n, maxUpdated, sumID})
 	return string(b), translate(err)
 }
@@ -258,6 +258,8 @@ func scanInboxAutomation(row interface{ Scan(...any) error }, inboxID int64) (mo
 	return ia, translate(err)
 }
 
+const rulesVersionSQL = `SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(SUM(id), 0) FROM automation_rules`
+
 const inboxAutomationSQL = `SELECT assign_mode, reassign_after_ms, ack_template_id, csat_enabled, last_assigned_user_id FROM inbox_automation WHERE inbox_id = $1`
 
 // InboxAutomation reads an inbox's routing settings (all off when unset).
@@ -267,7 +269,7 @@ func (s *Store) InboxAutomation(ctx context.Context, inboxID int64) (model.Inbox
 
 // InboxAutomation reads an inbox's routing settings inside the transaction.
 func (t *Tx) InboxAutomation(ctx context.Context, inboxID int64) (model.InboxAutomation, error) {
-	return scanInboxAutomation(t.tx.QueryRowContext(ctx, inboxAutomationSQL, inboxID), inboxID)
+	return scanInboxAutomation(t.q().QueryRowContext(ctx, inboxAutomationSQL, inboxID), inboxID)
 }
 
 // SaveInboxAutomation writes an inbox's routing settings.

@@ -93,9 +93,11 @@ func attachIdentities(ctx context.Context, q querier, cs []model.Contact) error 
 // ContactIDByIdentity finds the contact that owns an identity.
 func (t *Tx) ContactIDByIdentity(ctx context.Context, kind model.IdentityKind, value string) (int64, error) {
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `SELECT contact_id FROM contact_identities WHERE kind = $1 AND value = $2`, kind, value).Scan(&id)
+	err := t.q().QueryRowContext(ctx, contactByIdentitySQL, kind, value).Scan(&id)
 	return id, translate(err)
 }
+
+const contactByIdentitySQL = `SELECT contact_id FROM contact_identities WHERE kind = $1 AND value = $2`
 
 // ContactFilter selects contacts for a list.
 type ContactFilter struct {

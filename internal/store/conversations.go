@@ -85,12 +85,14 @@ type ConversationInsert struct {
 func (t *Tx) CreateConversation(ctx context.Context, in ConversationInsert) (int64, error) {
 	now := Millis(in.Now)
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO conversations
- (inbox_id, contact_id, subject, status, priority, previous_conversation_id, created_at, updated_at, last_activity_at, status_changed_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $7) RETURNING id`,
+	err := t.q().QueryRowContext(ctx, createConversationSQL,
 		in.InboxID, in.ContactID, in.Subject, in.Status, in.Priority, nullInt(in.PreviousConversationID), now).Scan(&id)
 	return id, translate(err)
 }
+
+const createConversationSQL = `INSERT INTO conversations
+ (inbox_id, contact_id, subject, status, priority, previous_conversation_id, created_at, updated_at, last_activity_at, status_changed_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $7) RETURNING id`
 
 // SaveConversation writes every mutable field of c back.
 func (t *Tx) SaveConversation(ctx context.Context, c model.Conversation) error {

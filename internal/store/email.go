@@ -26,7 +26,10 @@ const (
    AND imap_positions.last_uid > excluded.last_uid THEN imap_positions.last_uid ELSE excluded.last_uid END`
 )
 
-var emailHotWrites = []string{createEmailMessageSQL, emailKeySeenSQL, createAttachmentSQL, saveIMAPPositionSQL}
+var emailHotWrites = []string{createEmailMessageSQL, emailKeySeenSQL, createAttachmentSQL, saveIMAPPositionSQL,
+	// and what every inbound message runs besides: a new conversation, its
+	// contact, and the automation checks.
+	createConversationSQL, contactByIdentitySQL, rulesVersionSQL, inboxAutomationSQL}
 
 // EmailMessageInsert is the mail-specific part of a new message.
 type EmailMessageInsert struct {

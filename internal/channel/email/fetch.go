@@ -16,6 +16,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/conversation"
+	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/store"
 )
 
@@ -84,10 +86,31 @@ func (c *Channel) dialIMAP(ctx context.Context, s *IMAPSettings) (*imapConn, err
 	return &imapConn{client: client, changed: changed, mailbox: mailbox, uidValidity: sel.UIDValidity}, nil
 }
 
-// fetchNew stores every message after the inbox's position. Each message
-// commits with the position that covers it, so a fetch killed at any
-// point and run again resumes where the last commit left off, and intake's
-// exactly-once rule absorbs the one message that may be seen twice.
+// A fetch stores mail in chunks: one write transaction per chunk of up to
+// chunkMessages messages (or chunkBytes of mail), committed together with
+// the IMAP position after its last message. Fewer, larger commits are
+// what make intake fast; the position still never runs ahead of what is
+// stored.
+const (
+	chunkMessages = 100
+	chunkBytes    = 8 << 20
+	// maxStrikes is how many times one message may fail alone, with an
+	// error that is not the message's fault as far as Parley can tell,
+	// before the fetcher passes over it so it cannot block the mailbox.
+	maxStrikes = 3
+)
+
+// fetched is one message read from the server, not yet stored.
+type fetched struct {
+	uid      uint32
+	raw      []byte
+	received time.Time
+}
+
+// fetchNew stores every message after the inbox's position. Each chunk of
+// messages commits with the position that covers it, so a fetch killed at
+// any point and run again resumes where the last commit left off, and
+// intake's exactly-once rule absorbs what may be seen twice.
 func (c *Channel) fetchNew(ctx context.Context, inboxID int64, conn *imapConn) (int, error) {
 	pos, err := c.store.IMAPPosition(ctx, inboxID)
 	if err != nil && !store.IsErrNotFound(err) {
@@ -98,46 +121,222 @@ func (c *Channel) fetchNew(ctx context.Context, inboxID int64, conn *imapConn) (
 		// Message-IDs keep what is already stored from being stored twice.
 		pos = store.IMAPPosition{Mailbox: conn.mailbox, UIDValidity: conn.uidValidity}
 	}
+	inbox, settings, err := c.emailInbox(ctx, inboxID)
+	if err != nil {
+		return 0, err
+	}
 	var set imap.UIDSet
 	set.AddRange(imap.UID(pos.LastUID+1), 0) // 0 is "*"
 	section := &imap.FetchItemBodySection{Peek: true}
 	stop := context.AfterFunc(ctx, func() { conn.client.Close() })
 	defer stop()
-	cmd := conn.client.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
-	defer cmd.Close()
-	stored := 0
-	for {
-		m := cmd.Next()
-		if m == nil {
-			break
+	cmd := conn.client.Fetch(set, &imap.FetchOptions{UID: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{section}})
+
+	// A reader reads and parses the next chunk and writes its files while
+	// the previous chunk's transaction runs; chunks are stored in order.
+	rctx, quit := context.WithCancel(ctx)
+	ready := make(chan preparedChunk, 1)
+	go func() {
+		defer close(ready)
+		send := func(chunk []fetched) bool {
+			pc := c.prepareChunk(inbox, settings, chunk)
+			select {
+			case ready <- pc:
+				return pc.err == nil
+			case <-rctx.Done():
+				return false
+			}
 		}
-		buf, err := m.Collect()
+		var chunk []fetched
+		size := 0
+		for {
+			m := cmd.Next()
+			if m == nil {
+				break
+			}
+			buf, err := m.Collect()
+			if err != nil {
+				ready <- preparedChunk{err: err} // the consumer drains until close
+				return
+			}
+			uid := uint32(buf.UID)
+			if uid <= pos.LastUID {
+				continue // "n:*" names the last message even when it is older than n
+			}
+			raw := buf.FindBodySection(section)
+			chunk = append(chunk, fetched{uid: uid, raw: raw, received: buf.InternalDate})
+			size += len(raw)
+			pos.LastUID = uid
+			if len(chunk) >= chunkMessages || size >= chunkBytes {
+				if !send(chunk) {
+					return
+				}
+				chunk, size = nil, 0
+			}
+		}
+		if len(chunk) > 0 && !send(chunk) {
+			return
+		}
+		if err := cmd.Close(); err != nil {
+			ready <- preparedChunk{err: err} // the consumer drains until close
+		}
+	}()
+	stored := 0
+	var failed error
+	for pc := range ready {
+		if failed != nil {
+			continue // draining, so the reader can end
+		}
+		n, err := c.storeChunk(ctx, inbox, conn, pc)
+		stored += n
 		if err != nil {
+			// Stop the reader: it ends at its next chunk, or at once when
+			// the connection closes (callers dial again after an error).
+			failed = err
+			quit()
+			conn.client.Close()
+		}
+	}
+	quit()
+	if failed == nil {
+		// The reader may have stopped early because ctx ended: then the
+		// fetch did not finish.
+		failed = ctx.Err()
+	}
+	return stored, failed
+}
+
+// preparedChunk is a chunk of fetched mail, parsed, with its files in the
+// blob store: ins[i] is chunk[i], nil when it can never be stored.
+type preparedChunk struct {
+	chunk []fetched
+	ins   []*inbound
+	err   error
+}
+
+// prepareChunk parses a chunk and writes its files, outside any
+// transaction. A message that can never be stored (no header, no usable
+// sender) is logged and left out.
+func (c *Channel) prepareChunk(inbox model.Inbox, settings Settings, chunk []fetched) preparedChunk {
+	pc := preparedChunk{chunk: chunk, ins: make([]*inbound, len(chunk))}
+	for i, f := range chunk {
+		in, err := c.prepare(inbox, settings, f.raw, f.received)
+		if errors.Is(err, ErrNotEmail) || apperr.KindOf(err) == apperr.KindInvalid {
+			c.log.Warn("skipping an IMAP message that cannot be stored", "inbox", inbox.ID, "uid", f.uid, "error", err)
+			continue
+		} else if err != nil {
+			pc.err = fmt.Errorf("uid %d: %w", f.uid, err)
+			return pc
+		}
+		pc.ins[i] = in
+	}
+	pc.err = c.putFiles(pc.ins)
+	return pc
+}
+
+// storeChunk stores a prepared chunk in one transaction with the position
+// after its last message; messages that can never be stored and
+// duplicates are passed over. When the
+// chunk's transaction fails as a whole, its messages are stored one by one,
+// so one message the database refuses cannot hold back the others; that
+// message is retried on the next rounds and passed over after maxStrikes
+// failures, with its raw copy kept in the blob store.
+func (c *Channel) storeChunk(ctx context.Context, inbox model.Inbox, conn *imapConn, pc preparedChunk) (int, error) {
+	if pc.err != nil {
+		return 0, pc.err
+	}
+	chunk, ins := pc.chunk, pc.ins
+	if len(chunk) == 0 {
+		return 0, nil
+	}
+	position := func(uid uint32) func(ctx context.Context, tx *store.Tx) error {
+		at := store.IMAPPosition{Mailbox: conn.mailbox, UIDValidity: conn.uidValidity, LastUID: uid}
+		return func(ctx context.Context, tx *store.Tx) error { return tx.SaveIMAPPosition(ctx, inbox.ID, at, c.now()) }
+	}
+	var reqs []conversation.InboundRequest
+	var idx []int
+	for i, in := range ins {
+		if in != nil {
+			reqs = append(reqs, in.request(c, nil))
+			idx = append(idx, i)
+		}
+	}
+	last := position(chunk[len(chunk)-1].uid)
+	results, err := c.conv.ReceiveBatch(ctx, reqs, last)
+	if err == nil {
+		stored := 0
+		for j, r := range results {
+			if r.Err == nil {
+				stored++
+			} else if !errors.Is(r.Err, conversation.ErrSkip) {
+				c.log.Warn("skipping an IMAP message that cannot be stored", "inbox", inbox.ID, "uid", chunk[idx[j]].uid, "error", r.Err)
+			}
+		}
+		return stored, nil
+	}
+	if ctx.Err() != nil {
+		return 0, err
+	}
+	c.log.Warn("storing a chunk of IMAP mail failed; storing it one message at a time", "inbox", inbox.ID,
+		"uids", fmt.Sprintf("%d:%d", chunk[0].uid, chunk[len(chunk)-1].uid), "error", err)
+	stored := 0
+	for i, f := range chunk {
+		moveOn := position(f.uid)
+		if ins[i] == nil {
+			if err := c.store.InTx(ctx, func(tx *store.Tx) error { return moveOn(ctx, tx) }); err != nil {
+				return stored, err
+			}
+			continue
+		}
+		_, err := c.conv.Receive(ctx, ins[i].request(c, moveOn))
+		if err == nil {
+			stored++
+			c.forgive(inbox.ID, f.uid)
+			continue
+		}
+		if ctx.Err() != nil {
 			return stored, err
 		}
-		uid := uint32(buf.UID)
-		if uid <= pos.LastUID {
-			continue // "n:*" names the last message even when it is older than n
+		skip := errors.Is(err, conversation.ErrSkip) || apperr.KindOf(err) != apperr.KindInternal
+		if !skip && c.strike(inbox.ID, f.uid) >= maxStrikes {
+			c.log.Error("passing over an IMAP message the database keeps refusing", "inbox", inbox.ID, "uid", f.uid,
+				"message_id", ins[i].p.Key, "raw_blob", ins[i].rawKey, "error", err)
+			skip = true
 		}
-		raw := buf.FindBodySection(section)
-		at := store.IMAPPosition{Mailbox: conn.mailbox, UIDValidity: conn.uidValidity, LastUID: uid}
-		moveOn := func(ctx context.Context, tx *store.Tx) error { return tx.SaveIMAPPosition(ctx, inboxID, at, c.now()) }
-		out, _, err := c.Ingest(ctx, inboxID, raw, moveOn)
-		if errors.Is(err, ErrNotEmail) || apperr.KindOf(err) == apperr.KindInvalid {
-			// A message that can never be stored (no header, no usable
-			// sender) must not stop the mailbox: log it and move past it.
-			c.log.Warn("skipping an IMAP message that cannot be stored", "inbox", inboxID, "uid", uid, "error", err)
-			err = c.store.InTx(ctx, func(tx *store.Tx) error { return moveOn(ctx, tx) })
+		if !skip {
+			return stored, fmt.Errorf("uid %d: %w", f.uid, err)
 		}
-		if err != nil {
-			return stored, fmt.Errorf("uid %d: %w", uid, err)
+		if !errors.Is(err, conversation.ErrSkip) {
+			c.log.Warn("skipping an IMAP message that cannot be stored", "inbox", inbox.ID, "uid", f.uid, "error", err)
 		}
-		if out == Stored {
-			stored++
+		if err := c.store.InTx(ctx, func(tx *store.Tx) error { return moveOn(ctx, tx) }); err != nil {
+			return stored, err
 		}
-		pos.LastUID = uid
 	}
-	return stored, cmd.Close()
+	return stored, nil
+}
+
+// strike counts one more failure of a message and returns the count.
+func (c *Channel) strike(inboxID int64, uid uint32) int {
+	c.strikesMu.Lock()
+	defer c.strikesMu.Unlock()
+	if c.strikes == nil {
+		c.strikes = map[strikeKey]int{}
+	}
+	k := strikeKey{inboxID, uid}
+	c.strikes[k]++
+	return c.strikes[k]
+}
+
+func (c *Channel) forgive(inboxID int64, uid uint32) {
+	c.strikesMu.Lock()
+	defer c.strikesMu.Unlock()
+	delete(c.strikes, strikeKey{inboxID, uid})
+}
+
+type strikeKey struct {
+	inbox int64
+	uid   uint32
 }
 
 // FetchOnce connects to an inbox's IMAP server and stores what is new.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parley-hq/parley/internal/blob"
@@ -125,6 +126,9 @@ type Channel struct {
 	Hostname string
 	// Dial opens SMTP connections; tests point it at in-process servers.
 	dialTimeout time.Duration
+	// strikes counts, per message, failed attempts to store it alone.
+	strikesMu sync.Mutex
+	strikes   map[strikeKey]int
 }
 
 // New builds the email channel and hooks it into the conversation service:
@@ -155,78 +159,19 @@ const (
 // and changes nothing. also, if set, runs inside the same transaction (the
 // IMAP fetcher moves its position there).
 func (c *Channel) Ingest(ctx context.Context, inboxID int64, raw []byte, also func(ctx context.Context, tx *store.Tx) error) (Outcome, model.Message, error) {
-	inbox, err := c.store.InboxByID(ctx, inboxID)
+	inbox, settings, err := c.emailInbox(ctx, inboxID)
 	if err != nil {
 		return "", model.Message{}, err
 	}
-	settings, err := ParseSettings(inbox.Settings)
+	in, err := c.prepare(inbox, settings, raw, time.Time{})
 	if err != nil {
 		return "", model.Message{}, err
 	}
-	p, err := Parse(raw, ParseOptions{MaxAttachmentBytes: settings.MaxAttachmentBytes})
-	if err != nil {
+	if err := c.putFiles([]*inbound{in}); err != nil {
 		return "", model.Message{}, err
 	}
-	if len(p.Problems) > 0 {
-		c.log.Info("broken MIME read as well as possible", "inbox", inboxID, "message_id", p.Key, "problems", p.Problems)
-	}
-	// Files go to the blob store before the transaction: content-addressed,
-	// so a rollback or a rerun leaves at worst an unreferenced file.
-	rawKey, err := c.blobs.Put(raw)
-	if err != nil {
-		return "", model.Message{}, err
-	}
-	keys := make([]string, len(p.Attachments))
-	for i, a := range p.Attachments {
-		if a.TooLarge {
-			continue
-		}
-		if keys[i], err = c.blobs.Put(a.Data); err != nil {
-			return "", model.Message{}, err
-		}
-	}
-	body := p.Text
-	if p.Auto {
-		body = strings.TrimSpace(body)
-	}
-	msg, err := c.conv.Receive(ctx, conversation.InboundRequest{
-		InboxID: inboxID,
-		Contact: contact.Ref{Email: p.FromEmail, Name: p.FromName},
-		Subject: p.Subject,
-		Body:    body,
-		Thread: func(ctx context.Context, tx *store.Tx, contactID int64) (int64, error) {
-			seen, err := tx.EmailKeySeen(ctx, inboxID, p.Key)
-			if err != nil {
-				return 0, err
-			}
-			if seen {
-				return 0, conversation.ErrSkip
-			}
-			return c.thread(ctx, tx, inbox, settings, p, contactID)
-		},
-		Record: func(ctx context.Context, tx *store.Tx, msg model.Message) error {
-			err := tx.CreateEmailMessage(ctx, store.EmailMessageInsert{InboxID: inboxID, MessageKey: p.Key, MessageID: msg.ID,
-				Direction: model.Incoming, From: p.FromEmail, To: strings.Join(append(p.To, p.Cc...), ", "), Subject: p.Subject,
-				HTML: p.HTML, Quoted: p.Quoted, RemoteImages: p.RemoteImages, Auto: p.Auto, AutoReason: p.AutoReason,
-				RawBlob: rawKey, Now: msg.CreatedAt})
-			if errors.Is(err, store.ErrConflict) {
-				return conversation.ErrSkip // a concurrent intake stored it first
-			} else if err != nil {
-				return err
-			}
-			for i, a := range p.Attachments {
-				err := tx.CreateAttachment(ctx, model.Attachment{MessageID: msg.ID, Filename: a.Filename, ContentType: a.ContentType,
-					ContentID: a.ContentID, Inline: a.Inline, Size: a.Size, BlobKey: keys[i]}, msg.CreatedAt)
-				if err != nil {
-					return err
-				}
-			}
-			if also != nil {
-				return also(ctx, tx)
-			}
-			return nil
-		},
-	})
+	req := in.request(c, also)
+	msg, err := c.conv.Receive(ctx, req)
 	if errors.Is(err, conversation.ErrSkip) {
 		if also != nil {
 			// The position still moves past a duplicate.
@@ -239,8 +184,135 @@ func (c *Channel) Ingest(ctx context.Context, inboxID int64, raw []byte, also fu
 	if err != nil {
 		return "", model.Message{}, err
 	}
-	msg.Auto = p.Auto
+	msg.Auto = in.p.Auto
 	return Stored, msg, nil
+}
+
+func (c *Channel) emailInbox(ctx context.Context, inboxID int64) (model.Inbox, Settings, error) {
+	inbox, err := c.store.InboxByID(ctx, inboxID)
+	if err != nil {
+		return inbox, Settings{}, err
+	}
+	settings, err := ParseSettings(inbox.Settings)
+	return inbox, settings, err
+}
+
+// StaleAfter is how old mail may be (by the time its server received it)
+// and still be acknowledged: mail fetched later than that (a mailbox
+// reconnected after days, a backlog) is stored and routed but gets no
+// automatic reply, as Zendesk and Help Scout do on import.
+const StaleAfter = 24 * time.Hour
+
+// inbound is a parsed message whose files are already in the blob store,
+// ready for the intake transaction.
+type inbound struct {
+	inbox    model.Inbox
+	settings Settings
+	p        *Parsed
+	raw      []byte
+	rawKey   string
+	keys     []string
+	// stale marks mail received by its server more than StaleAfter ago.
+	stale bool
+}
+
+// prepare parses raw, outside any transaction. received is when the mail server got the message (IMAP's
+// INTERNALDATE), zero when it is arriving now.
+func (c *Channel) prepare(inbox model.Inbox, settings Settings, raw []byte, received time.Time) (*inbound, error) {
+	p, err := Parse(raw, ParseOptions{MaxAttachmentBytes: settings.MaxAttachmentBytes})
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Problems) > 0 {
+		c.log.Info("broken MIME read as well as possible", "inbox", inbox.ID, "message_id", p.Key, "problems", p.Problems)
+	}
+	in := &inbound{inbox: inbox, settings: settings, p: p, raw: raw, keys: make([]string, len(p.Attachments))}
+	in.stale = !received.IsZero() && c.now().Sub(received) > StaleAfter
+	return in, nil
+}
+
+// putFiles writes the messages' raw copies and attachments to the blob
+// store, all at once, before the transaction that refers to them:
+// content-addressed, so a rollback or a rerun leaves at worst an
+// unreferenced file.
+func (c *Channel) putFiles(ins []*inbound) error {
+	var data [][]byte
+	for _, in := range ins {
+		if in == nil {
+			continue
+		}
+		data = append(data, in.raw)
+		for _, a := range in.p.Attachments {
+			if !a.TooLarge {
+				data = append(data, a.Data)
+			}
+		}
+	}
+	keys, err := c.blobs.PutAll(data)
+	if err != nil {
+		return err
+	}
+	for _, in := range ins {
+		if in == nil {
+			continue
+		}
+		in.rawKey, keys = keys[0], keys[1:]
+		for i, a := range in.p.Attachments {
+			if !a.TooLarge {
+				in.keys[i], keys = keys[0], keys[1:]
+			}
+		}
+	}
+	return nil
+}
+
+// request is the conversation service's request storing in; also runs in
+// its transaction once the message is recorded.
+func (in *inbound) request(c *Channel, also func(ctx context.Context, tx *store.Tx) error) conversation.InboundRequest {
+	p, inboxID := in.p, in.inbox.ID
+	body := p.Text
+	if p.Auto {
+		body = strings.TrimSpace(body)
+	}
+	return conversation.InboundRequest{
+		InboxID:     inboxID,
+		Contact:     contact.Ref{Email: p.FromEmail, Name: p.FromName},
+		Subject:     p.Subject,
+		Body:        body,
+		NoAutoReply: p.Auto || in.stale,
+		Thread: func(ctx context.Context, tx *store.Tx, contactID int64) (int64, error) {
+			seen, err := tx.EmailKeySeen(ctx, inboxID, p.Key)
+			if err != nil {
+				return 0, err
+			}
+			if seen {
+				return 0, conversation.ErrSkip
+			}
+			return c.thread(ctx, tx, in.inbox, in.settings, p, contactID)
+		},
+		Record: func(ctx context.Context, tx *store.Tx, msg model.Message) error {
+			err := tx.CreateEmailMessage(ctx, store.EmailMessageInsert{InboxID: inboxID, MessageKey: p.Key, MessageID: msg.ID,
+				Direction: model.Incoming, From: p.FromEmail, To: strings.Join(append(p.To, p.Cc...), ", "), Subject: p.Subject,
+				HTML: p.HTML, Quoted: p.Quoted, RemoteImages: p.RemoteImages, Auto: p.Auto, AutoReason: p.AutoReason,
+				RawBlob: in.rawKey, Now: msg.CreatedAt})
+			if errors.Is(err, store.ErrConflict) {
+				return conversation.ErrSkip // a concurrent intake stored it first
+			} else if err != nil {
+				return err
+			}
+			for i, a := range p.Attachments {
+				err := tx.CreateAttachment(ctx, model.Attachment{MessageID: msg.ID, Filename: a.Filename, ContentType: a.ContentType,
+					ContentID: a.ContentID, Inline: a.Inline, Size: a.Size, BlobKey: in.keys[i]}, msg.CreatedAt)
+				if err != nil {
+					return err
+				}
+			}
+			if also != nil {
+				return also(ctx, tx)
+			}
+			return nil
+		},
+	}
 }
 
 var subjectToken = regexp.MustCompile(`\[#(\d{1,18})\]`)
