@@ -376,6 +376,39 @@ func TestEscalateAndHandoff(t *testing.T) {
 		if len(ns) != 1 || ns[0].Kind != "resolved" {
 			t.Fatalf("former owner's notifications = %+v", ns)
 		}
+		// The bell: one unread; marking it read by id, then again (a no-op).
+		var bell struct {
+			Items []struct {
+				ID     int64   `json:"id"`
+				Title  string  `json:"title"`
+				ReadAt *string `json:"read_at"`
+			} `json:"items"`
+			Unread int `json:"unread"`
+		}
+		e.Call(t, agentToken, "GET", "/api/v1/notifications", nil).Decode(t, &bell)
+		if bell.Unread != 1 || len(bell.Items) != 1 || !strings.Contains(bell.Items[0].Title, "resolved") {
+			t.Fatalf("the former owner's bell = %+v", bell)
+		}
+		for _, want := range []string{`{"marked":1,"unread":0}`, `{"marked":0,"unread":0}`} {
+			r := e.Call(t, agentToken, "POST", "/api/v1/notifications/read", map[string]any{"ids": []int64{bell.Items[0].ID}})
+			if r.Status != 200 || strings.TrimSpace(string(r.Body)) != want {
+				t.Fatalf("mark read = %d %s, want %s", r.Status, r.Body, want)
+			}
+		}
+		// Someone else's id is refused and marks nothing of theirs.
+		supToken := e.Token(t, f.supervisor)
+		if r := e.Call(t, supToken, "POST", "/api/v1/notifications/read", map[string]any{"ids": []int64{bell.Items[0].ID}}); r.Status != 404 {
+			t.Fatalf("marking another's notification = %d %s", r.Status, r.Body)
+		}
+		var sup struct{ Unread int }
+		e.Call(t, supToken, "GET", "/api/v1/notifications", nil).Decode(t, &sup)
+		if sup.Unread == 0 {
+			t.Fatal("the supervisor was not notified of the escalation to them")
+		}
+		if r := e.Call(t, supToken, "POST", "/api/v1/notifications/read", map[string]any{"all": true}); r.Status != 200 ||
+			strings.TrimSpace(string(r.Body)) != fmt.Sprintf(`{"marked":%d,"unread":0}`, sup.Unread) {
+			t.Fatalf("mark all read = %d %s", r.Status, r.Body)
+		}
 	})
 }
 
