@@ -210,3 +210,57 @@ func TestSLASettingsPages(t *testing.T) {
 		t.Fatalf("countdown = %q, want the policy's two hours", got)
 	}
 }
+
+// The bell: a handoff to the signed-in agent and the resolution of a
+// conversation they handed over show up live as an unread count; opening
+// one marks it read and opens the conversation; "Mark all read" clears it.
+func TestNotificationsBell(t *testing.T) {
+	w := newWorkspace(t)
+	bg := context.Background()
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	if got := textOf(t, ctx, `#bell-count`); got != "" {
+		t.Fatalf("a new agent's bell shows %q", got)
+	}
+	first, second := w.convs[0], w.convs[1]
+	_, err := w.e.SLA.Handoff(bg, w.admin, first, sla.EscalateRequest{Note: "VIP, please call back", ToUserID: &w.agent.UserID})
+	testutil.NoErr(t, err)
+	within(t, ctx, 5*time.Second, "the bell counts the handoff", chromedp.WaitVisible(`//span[@id="bell-count"][.="1"]`))
+
+	// The agent hands the second conversation over; when it is resolved,
+	// they hear of it.
+	_, err = w.e.Conversations.Update(bg, w.admin, second, conversation.Patch{AssigneeID: model.Nullable[int64]{Set: true, Value: w.agent.UserID}})
+	testutil.NoErr(t, err)
+	_, err = w.e.SLA.Handoff(bg, w.agent, second, sla.EscalateRequest{Note: "Bea knows billing", ToUserID: &w.agent2.UserID})
+	testutil.NoErr(t, err)
+	resolved := model.StatusResolved
+	_, err = w.e.Conversations.Update(bg, w.agent2, second, conversation.Patch{Status: &resolved})
+	testutil.NoErr(t, err)
+	within(t, ctx, 5*time.Second, "the bell counts the resolution", chromedp.WaitVisible(`//span[@id="bell-count"][.="2"]`))
+
+	do(t, ctx, click(`#bell`), chromedp.WaitVisible(`#bell-panel`))
+	items := textOf(t, ctx, `#bell-list`)
+	if !strings.Contains(items, "#"+id(second)+" was resolved") {
+		t.Fatalf("bell list = %q, want the resolution", items)
+	}
+	// Opening the handoff's notification marks it read and opens its conversation.
+	do(t, ctx,
+		click(`#bell-list li.unread a[href="/inbox?open=`+id(first)+`"]`),
+		chromedp.WaitVisible(`.conversation[data-id="`+id(first)+`"]`),
+		chromedp.WaitVisible(`//span[@id="bell-count"][.="1"]`),
+		click(`#bell`),
+		chromedp.WaitVisible(`#bell-list li.unread`),
+		click(`#bell-all`),
+		chromedp.WaitNotPresent(`#bell-list li.unread`),
+	)
+	if got := read(t, ctx, chromedp.Evaluate[bool](`document.getElementById('bell-count').hidden`)); !got {
+		t.Fatal("the count still shows after marking all read")
+	}
+	ns, err := w.e.Store.ListNotifications(bg, w.agent.UserID, 10)
+	testutil.NoErr(t, err)
+	for _, n := range ns {
+		if n.ReadAt == nil {
+			t.Fatalf("still unread after mark all read: %+v", n)
+		}
+	}
+}
