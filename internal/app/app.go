@@ -159,7 +159,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	httpapi.Routes(r, httpapi.Deps{Store: st, Accounts: a.Accounts, Contacts: a.Contacts, Conversations: a.Conversations, Views: a.Views, Hub: a.Hub, Email: a.Email, Now: cfg.Now, Logger: cfg.Logger,
 		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation,
 		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA})
-	csat.Routes(r, a.Conversations)
+	csat.Routes(r, a.Conversations, cfg.Now)
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

@@ -434,3 +434,55 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// An automatic reply (a rule answering each customer message from a
+// template, the satisfaction survey) is no agent's answer: the
+// next-response clock keeps running until a person replies, and a
+// conversation resolved while the customer waits ends it cancelled, not
+// met, even though the survey went out in the same step.
+func TestAutomaticReplyDoesNotMeetNextResponse(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		f := setup(t, e)
+		f.policy(t, map[string]any{"name": "Replies", "next_response": "4h"})
+		var tpl struct{ ID int64 }
+		f.call(t, "POST", "/api/v1/templates", map[string]any{"name": "Got it", "scope": "everyone", "body": "Thanks, we read every message."}, &tpl)
+		f.call(t, "POST", "/api/v1/automation-rules", map[string]any{"name": "Auto answer", "when": "customer_message",
+			"then": []any{map[string]any{"type": "reply_template", "value": tpl.ID}}}, nil)
+		c := f.create(t)
+		f.say(t, c.ID, f.agent, "outgoing")
+		f.say(t, c.ID, f.agent, "incoming")
+		msgs, err := e.Conversations.Messages(ctx, f.admin, c.ID, 0, 100)
+		testutil.NoErr(t, err)
+		if last := msgs[len(msgs)-1]; last.SenderType != model.SenderSystem || !strings.Contains(last.Body, "we read every message") {
+			t.Fatalf("the rule did not answer: %+v", last)
+		}
+		if cl := f.clocks(t, c.ID)[sla.NextResponse]; cl.State != "running" || cl.Outcome != "" {
+			t.Fatalf("after the automatic reply the next-response clock is %+v", cl)
+		}
+		f.say(t, c.ID, f.agent, "outgoing")
+		if cl := f.clocks(t, c.ID)[sla.NextResponse]; cl.Outcome != "met" {
+			t.Fatalf("after the agent's reply: %+v", cl)
+		}
+
+		// A rule that answers and resolves at once, while the customer waits.
+		f.call(t, "PATCH", fmt.Sprintf("/api/v1/inboxes/%d/automation", f.inbox), map[string]any{"csat_enabled": true}, nil)
+		f.call(t, "POST", "/api/v1/automation-rules", map[string]any{"name": "Unsubscribe", "when": "customer_message",
+			"if":   map[string]any{"field": "body", "op": "contains", "value": "unsubscribe"},
+			"then": []any{map[string]any{"type": "reply_template", "value": tpl.ID}, map[string]any{"type": "set_status", "value": "resolved"}}}, nil)
+		_, err = e.Conversations.AddMessage(ctx, f.agent, c.ID, conversation.MessageRequest{Body: "Please unsubscribe me", Direction: "incoming"})
+		testutil.NoErr(t, err)
+		if got, _ := e.Conversations.Get(ctx, f.admin, c.ID); got.Status != model.StatusResolved {
+			t.Fatalf("the rule did not resolve: %s", got.Status)
+		}
+		msgs, err = e.Conversations.Messages(ctx, f.admin, c.ID, 0, 100)
+		testutil.NoErr(t, err)
+		if last := msgs[len(msgs)-1]; last.SenderType != model.SenderSystem || !strings.Contains(last.Body, "/csat/") {
+			t.Fatalf("no survey: %+v", last)
+		}
+		var met int
+		testutil.NoErr(t, e.Store.Reader.QueryRow(`SELECT COUNT(*) FROM sla_outcomes WHERE conversation_id = $1 AND target = 'next_response' AND kind = 'met'`, c.ID).Scan(&met))
+		if met != 1 {
+			t.Fatalf("next-response targets met: %d, want only the agent's one", met)
+		}
+	})
+}
