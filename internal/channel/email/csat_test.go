@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/channel/email"
+	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/sla"
 	"github.com/parley-hq/parley/internal/testutil"
