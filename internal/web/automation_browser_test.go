@@ -192,3 +192,27 @@ func TestAutomationSettingsPage(t *testing.T) {
 		t.Fatalf("inbox = %+v, auto-resolve %s", ia, in.AutoResolveAfter)
 	}
 }
+
+// An agent marks themselves unavailable on the settings page; capacity
+// stays an admin's to set.
+func TestAgentSetsOwnAvailability(t *testing.T) {
+	w := newWorkspace(t)
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	row := `tr[data-user="` + itoa(w.agent.UserID) + `"]`
+	do(t, ctx,
+		chromedp.Navigate(w.url+"/settings/automation"),
+		chromedp.WaitVisible(row),
+		click(row+` [name=available]`),
+		click(row+` .save-user`),
+		chromedp.WaitVisible(`//p[@id="settings-status"][.="Agent saved"]`),
+	)
+	if disabled := read(t, ctx, chromedp.Evaluate[bool](`document.querySelector('`+row+` [name=capacity]').disabled`)); !disabled {
+		t.Fatal("an agent is offered to change capacity")
+	}
+	u, err := w.e.Accounts.GetUser(context.Background(), w.admin, w.agent.UserID)
+	testutil.NoErr(t, err)
+	if u.Available {
+		t.Fatal("the agent is still available after saving")
+	}
+}

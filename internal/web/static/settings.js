@@ -209,10 +209,10 @@ document.addEventListener('click', async e => {
   const b = e.target.closest('.save-user');
   if (!b) return;
   const row = b.closest('tr');
-  const res = await api('PATCH', `/users/${row.dataset.user}`, {
-    available: row.querySelector('[name=available]').checked,
-    capacity: Number(row.querySelector('[name=capacity]').value || 0),
-  });
+  const body = { available: row.querySelector('[name=available]').checked };
+  // Only admins set capacity; anyone may set their own availability.
+  if (document.querySelector('main.settings').dataset.role === 'admin') body.capacity = Number(row.querySelector('[name=capacity]').value || 0);
+  const res = await api('PATCH', `/users/${row.dataset.user}`, body);
   say(res, 'Agent saved');
 });
 
