@@ -186,7 +186,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Templates: a.Templates, Macros: a.Macros, Automation: a.Automation,
 		APIChannel: a.APIChannel, Phone: a.Phone, Webhooks: a.Webhooks, Chat: a.Chat, SLA: a.SLA, Reports: a.Reports,
 		Dashboard: a.Dashboard})
-	csat.Routes(r, a.Conversations)
+	csat.Routes(r, a.Conversations, cfg.Now)
 	webApp.Routes(r)
 	a.Handler = r
 	return a, nil

@@ -134,6 +134,8 @@ func TestSnoozeUntilReplyAndCSAT(t *testing.T) {
 		if r := answer("5"); r.Status != 200 || !strings.Contains(string(r.Body), "&lt;b&gt;Great&lt;/b&gt;") {
 			t.Fatalf("answer: %d %s", r.Status, r.Body)
 		}
+		// Within ten minutes the customer may correct it; after that it is final.
+		e.Clock.Advance(11 * time.Minute)
 		if r := answer("1"); r.Status != http.StatusConflict {
 			t.Fatalf("second answer: %d", r.Status)
 		}

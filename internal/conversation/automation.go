@@ -394,9 +394,12 @@ func HashSurveyToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// sendSurvey records c's CSAT survey (once per conversation) and sends the
-// customer its one-click link as a reply, which the inbox's channel
-// delivers like any other (email, chat).
+// sendSurvey records c's CSAT survey (once per conversation) and sends it
+// to the customer as an automatic message (sender: system, so it is no
+// agent's reply: no first response, no SLA clock, not in reply counts),
+// which the inbox's channel delivers like any other. By email it carries
+// five one-click rating links; in chat the widget shows rating buttons
+// under it (the survey remembers the message); elsewhere, one link.
 func (o *op) sendSurvey(ctx context.Context, c model.Conversation) error {
 	token, hash := NewSurveyToken()
 	created, err := o.tx.CreateSurvey(ctx, c.ID, hash, c.AssigneeID, o.now)
@@ -411,11 +414,36 @@ func (o *op) sendSurvey(ctx context.Context, c model.Conversation) error {
 		if err != nil {
 			return err
 		}
-		link := o.s.auto.PublicURL + "/csat/" + token
-		body := fmt.Sprintf("How did we do? Rate this conversation from 1 to 5, it takes one click: %s", link)
-		_, _, err = o.addMessage(ctx, &c, inbox, model.KindReply, model.Outgoing, body)
-		return err
+		msg, _, err := o.addMessage(ctx, &c, inbox, model.KindReply, model.Outgoing, SurveyBody(inbox.Channel, o.s.auto.PublicURL+"/csat/"+token))
+		if err != nil {
+			return err
+		}
+		return o.tx.SetSurveyMessage(ctx, c.ID, msg.ID)
 	})
+}
+
+// SurveyRatings are the answers a survey offers, best first, with the
+// words shown beside each.
+var SurveyRatings = []struct {
+	Rating int
+	Label  string
+}{{5, "Great"}, {4, "Good"}, {3, "OK"}, {2, "Not good"}, {1, "Bad"}}
+
+// SurveyBody is the survey message for a channel; link is the survey page.
+func SurveyBody(channel model.Channel, link string) string {
+	switch channel {
+	case model.ChannelEmail:
+		var b strings.Builder
+		b.WriteString("How did we do? Rate this conversation with one click:\n\n")
+		for _, r := range SurveyRatings {
+			fmt.Fprintf(&b, "%d – %s: %s?rating=%d\n", r.Rating, r.Label, link, r.Rating)
+		}
+		b.WriteString("\nYou can add a comment after choosing.")
+		return b.String()
+	case model.ChannelChat:
+		return "How did we do? Rate this conversation from 1 to 5 below."
+	}
+	return fmt.Sprintf("How did we do? Rate this conversation from 1 to 5, it takes one click: %s", link)
 }
 
 // Fire runs the rules for a trigger that happens outside a command, such

@@ -131,7 +131,7 @@ func (s *Service) Within(ctx context.Context, actor model.Actor, id int64, fn fu
 // quietActions change nothing a clock depends on, so on their own they do
 // not run the clocks hook (a breach being recorded must not re-time itself).
 var quietActions = []string{"notification.sent", "follower.added", "follower.removed",
-	"conversation.escalated", "conversation.handed_off"}
+	"conversation.escalated", "conversation.handed_off", "csat.sent", "csat.answered", "csat.changed"}
 
 func (o *op) noteChange(convID int64, action string, after any) {
 	i := slices.IndexFunc(o.changed, func(c Changed) bool { return c.ConversationID == convID })
@@ -143,7 +143,9 @@ func (o *op) noteChange(convID int64, action string, after any) {
 		i = len(o.changed) - 1
 	}
 	o.changed[i].Actions = append(o.changed[i].Actions, action)
-	if m, ok := after.(map[string]any); ok && action == "message.created" &&
+	// Only a person's reply meets a response target: an automatic one
+	// (acknowledgement, survey, rule reply) is sent by the system.
+	if m, ok := after.(map[string]any); ok && action == "message.created" && !o.actor.IsSystem() &&
 		m["kind"] == model.KindReply && m["direction"] == model.Outgoing {
 		o.changed[i].AgentReplied = true
 	}

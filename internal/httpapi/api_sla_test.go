@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/testutil"
 )
 
@@ -48,6 +49,12 @@ func slaBadRows(f *fixture) []badReq {
 		{name: "business hours unknown parameter", method: "GET", path: bh + "?zone=UTC", status: 400, field: "zone"},
 		{name: "policies unknown parameter", method: "GET", path: pol + "?inbox=1", status: 400, field: "inbox"},
 		{name: "notifications unknown parameter", method: "GET", path: api + "/notifications?unread=true", status: 400, field: "unread"},
+		{name: "notifications read nothing", method: "POST", path: api + "/notifications/read", body: map[string]any{}, status: 400, field: "ids"},
+		{name: "notifications read ids and all", method: "POST", path: api + "/notifications/read", body: map[string]any{"ids": []int{1}, "all": true}, status: 400, field: "ids"},
+		{name: "notifications read bad id", method: "POST", path: api + "/notifications/read", body: map[string]any{"ids": []int{0}}, status: 400, field: "ids"},
+		{name: "notifications read ids not a list", method: "POST", path: api + "/notifications/read", body: map[string]any{"ids": "all"}, status: 400, field: "ids"},
+		{name: "notifications read unknown field", method: "POST", path: api + "/notifications/read", body: map[string]any{"every": true}, status: 400, field: "every"},
+		{name: "notifications read unknown id", method: "POST", path: api + "/notifications/read", body: map[string]any{"ids": []int{999999}}, status: 404},
 		{name: "business hours unknown zone", method: "POST", path: bh, body: hours(func(m map[string]any) { m["time_zone"] = "Mars/Olympus" }), status: 400, field: "time_zone"},
 		{name: "business hours overlapping", method: "POST", path: bh, body: hours(func(m map[string]any) {
 			m["week"] = map[string]any{"monday": []map[string]string{{"start": "09:00", "end": "13:00"}, {"start": "12:00", "end": "17:00"}}}
@@ -169,6 +176,26 @@ func slaPermRows(f *fixture) []permRow {
 			ns, err := f.e.Store.ListNotifications(context.Background(), to, 1)
 			testutil.NoErr(t, err)
 			return "POST", fmt.Sprintf(api+"/notifications/%d/read", ns[0].ID), nil
+		}},
+		{name: "POST notifications read all", want: everyone, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			// A notification about no conversation: anyone may get one.
+			err := f.e.Store.InTx(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.CreateNotification(context.Background(), store.Notification{UserID: f.userID(who), Kind: "manual", Title: "Hello",
+					EmailStatus: "skipped", CreatedAt: f.e.Clock.Now()})
+				return err
+			})
+			testutil.NoErr(t, err)
+			return "POST", api + "/notifications/read", map[string]any{"all": true}
+		}},
+		{name: "POST notifications read ids", want: [4]int{s200, s200, s200, s404}, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			to := f.userID(who)
+			if who == nonMember {
+				to = f.agentA.UserID // someone else's: nothing is marked
+			}
+			f.call(t, f.adminTok, "POST", convPath(f.freshConv(t))+"/handoff", map[string]any{"note": "Yours", "to_user_id": to}, s200)
+			ns, err := f.e.Store.ListNotifications(context.Background(), to, 1)
+			testutil.NoErr(t, err)
+			return "POST", api + "/notifications/read", map[string]any{"ids": []int64{ns[0].ID}}
 		}},
 	}
 }

@@ -210,7 +210,8 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/conversations/{id}/followers", a.followers)
 			r.Post("/conversations/{id}/followers", byIDWithBody("conversation", http.StatusOK, a.SLA.Follow))
 			r.Delete("/conversations/{id}/followers/{user_id}", a.unfollow)
-			r.Get("/notifications", listOf(a.SLA.Notifications))
+			r.Get("/notifications", a.notifications)
+			r.Post("/notifications/read", withBody(http.StatusOK, a.SLA.MarkManyRead))
 			r.Post("/notifications/{id}/read", byID("notification", a.SLA.MarkRead))
 
 			r.Get("/reports/live", a.reportsLive)

@@ -49,3 +49,12 @@ func (a *api) unfollow(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+func (a *api) notifications(w http.ResponseWriter, r *http.Request) {
+	if err := onlyParams(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	v, err := a.SLA.Notifications(r.Context(), principal(r).Actor())
+	respond(w, r, http.StatusOK, v, err)
+}

@@ -69,6 +69,15 @@ func (a *api) chatRoutes(r chi.Router) {
 			m, err := a.Chat.Send(r.Context(), v, req)
 			respond(w, r, http.StatusCreated, m, err)
 		}))
+		r.Post("/csat", a.asVisitor(func(w http.ResponseWriter, r *http.Request, v chat.Visitor) {
+			var req chat.RateRequest
+			if err := decode(r, &req); err != nil {
+				writeError(w, r, err)
+				return
+			}
+			s, err := a.Chat.Rate(r.Context(), v, req)
+			respond(w, r, http.StatusOK, s, err)
+		}))
 		r.Post("/email", a.asVisitor(func(w http.ResponseWriter, r *http.Request, v chat.Visitor) {
 			var req chat.EmailRequest
 			if err := decode(r, &req); err != nil {

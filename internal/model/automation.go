@@ -76,11 +76,20 @@ const (
 
 // CSATResponse is one conversation's satisfaction survey and its answer.
 type CSATResponse struct {
-	ID             int64      `json:"id"`
-	ConversationID int64      `json:"conversation_id"`
-	Rating         *int       `json:"rating"`
-	Comment        string     `json:"comment"`
-	AssigneeID     *int64     `json:"assignee_id"`
-	SentAt         time.Time  `json:"sent_at"`
-	AnsweredAt     *time.Time `json:"answered_at"`
+	ID             int64 `json:"id"`
+	ConversationID int64 `json:"conversation_id"`
+	// MessageID is the message that carried the survey to the customer.
+	MessageID  *int64     `json:"message_id"`
+	Rating     *int       `json:"rating"`
+	Comment    string     `json:"comment"`
+	AssigneeID *int64     `json:"assignee_id"`
+	SentAt     time.Time  `json:"sent_at"`
+	AnsweredAt *time.Time `json:"answered_at"`
+	// ChangedAt is the last change to the answer (within CSATChangeWindow
+	// of AnsweredAt); nil if never changed.
+	ChangedAt *time.Time `json:"changed_at"`
 }
+
+// CSATChangeWindow is how long after the first answer a customer may still
+// change the rating or comment (a mis-click, a comment added afterwards).
+const CSATChangeWindow = 10 * time.Minute

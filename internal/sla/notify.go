@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/store"
@@ -61,9 +62,64 @@ func (s *Service) sendEmail(ctx context.Context, a EmailArgs) error {
 	return s.store.SetNotificationEmail(ctx, n.ID, "skipped", "no SMTP server is configured")
 }
 
-// Notifications lists the caller's newest notifications.
-func (s *Service) Notifications(ctx context.Context, actor model.Actor) ([]store.Notification, error) {
-	return s.store.ListNotifications(ctx, actor.UserID, 100)
+// NotificationList is the bell: the caller's newest notifications and how
+// many of all theirs are unread.
+type NotificationList struct {
+	Items  []store.Notification `json:"items"`
+	Unread int                  `json:"unread"`
+}
+
+// Notifications lists the caller's newest notifications with the unread count.
+func (s *Service) Notifications(ctx context.Context, actor model.Actor) (NotificationList, error) {
+	items, err := s.store.ListNotifications(ctx, actor.UserID, 100)
+	if err != nil {
+		return NotificationList{}, err
+	}
+	n, err := s.store.UnreadNotifications(ctx, actor.UserID)
+	return NotificationList{Items: items, Unread: n}, err
+}
+
+// ReadRequest marks notifications read: the listed ids, or all of them.
+type ReadRequest struct {
+	IDs []int64 `json:"ids"`
+	All bool    `json:"all"`
+}
+
+// ReadResult says how many changed and how many are still unread.
+type ReadResult struct {
+	Marked int `json:"marked"`
+	Unread int `json:"unread"`
+}
+
+// MarkManyRead marks the caller's notifications read, all of ids or none:
+// an id that is not the caller's is a 404 and nothing changes.
+func (s *Service) MarkManyRead(ctx context.Context, actor model.Actor, req ReadRequest) (ReadResult, error) {
+	switch {
+	case req.All && len(req.IDs) > 0:
+		return ReadResult{}, apperr.Invalid("give ids or all, not both", map[string]string{"ids": `leave out with "all": true`})
+	case !req.All && len(req.IDs) == 0:
+		return ReadResult{}, apperr.Invalid("nothing to mark read", map[string]string{"ids": `give at least one id, or "all": true`})
+	case len(req.IDs) > 1000:
+		return ReadResult{}, apperr.Invalid("too many ids", map[string]string{"ids": "at most 1000 at once"})
+	}
+	var ids []int64
+	if !req.All {
+		ids = slices.Clone(req.IDs)
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		if ids[0] <= 0 {
+			return ReadResult{}, apperr.Invalid("bad id", map[string]string{"ids": "ids are positive numbers"})
+		}
+	}
+	n, err := s.store.MarkNotificationsRead(ctx, actor.UserID, ids, s.now())
+	if err == store.ErrNotFound {
+		return ReadResult{}, notFound("notification")
+	}
+	if err != nil {
+		return ReadResult{}, err
+	}
+	unread, err := s.store.UnreadNotifications(ctx, actor.UserID)
+	return ReadResult{Marked: n, Unread: unread}, err
 }
 
 // MarkRead marks one of the caller's notifications read.

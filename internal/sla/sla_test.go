@@ -376,6 +376,39 @@ func TestEscalateAndHandoff(t *testing.T) {
 		if len(ns) != 1 || ns[0].Kind != "resolved" {
 			t.Fatalf("former owner's notifications = %+v", ns)
 		}
+		// The bell: one unread; marking it read by id, then again (a no-op).
+		var bell struct {
+			Items []struct {
+				ID     int64   `json:"id"`
+				Title  string  `json:"title"`
+				ReadAt *string `json:"read_at"`
+			} `json:"items"`
+			Unread int `json:"unread"`
+		}
+		e.Call(t, agentToken, "GET", "/api/v1/notifications", nil).Decode(t, &bell)
+		if bell.Unread != 1 || len(bell.Items) != 1 || !strings.Contains(bell.Items[0].Title, "resolved") {
+			t.Fatalf("the former owner's bell = %+v", bell)
+		}
+		for _, want := range []string{`{"marked":1,"unread":0}`, `{"marked":0,"unread":0}`} {
+			r := e.Call(t, agentToken, "POST", "/api/v1/notifications/read", map[string]any{"ids": []int64{bell.Items[0].ID}})
+			if r.Status != 200 || strings.TrimSpace(string(r.Body)) != want {
+				t.Fatalf("mark read = %d %s, want %s", r.Status, r.Body, want)
+			}
+		}
+		// Someone else's id is refused and marks nothing of theirs.
+		supToken := e.Token(t, f.supervisor)
+		if r := e.Call(t, supToken, "POST", "/api/v1/notifications/read", map[string]any{"ids": []int64{bell.Items[0].ID}}); r.Status != 404 {
+			t.Fatalf("marking another's notification = %d %s", r.Status, r.Body)
+		}
+		var sup struct{ Unread int }
+		e.Call(t, supToken, "GET", "/api/v1/notifications", nil).Decode(t, &sup)
+		if sup.Unread == 0 {
+			t.Fatal("the supervisor was not notified of the escalation to them")
+		}
+		if r := e.Call(t, supToken, "POST", "/api/v1/notifications/read", map[string]any{"all": true}); r.Status != 200 ||
+			strings.TrimSpace(string(r.Body)) != fmt.Sprintf(`{"marked":%d,"unread":0}`, sup.Unread) {
+			t.Fatalf("mark all read = %d %s", r.Status, r.Body)
+		}
 	})
 }
 
@@ -400,4 +433,56 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// An automatic reply (a rule answering each customer message from a
+// template, the satisfaction survey) is no agent's answer: the
+// next-response clock keeps running until a person replies, and a
+// conversation resolved while the customer waits ends it cancelled, not
+// met, even though the survey went out in the same step.
+func TestAutomaticReplyDoesNotMeetNextResponse(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		f := setup(t, e)
+		f.policy(t, map[string]any{"name": "Replies", "next_response": "4h"})
+		var tpl struct{ ID int64 }
+		f.call(t, "POST", "/api/v1/templates", map[string]any{"name": "Got it", "scope": "everyone", "body": "Thanks, we read every message."}, &tpl)
+		f.call(t, "POST", "/api/v1/automation-rules", map[string]any{"name": "Auto answer", "when": "customer_message",
+			"then": []any{map[string]any{"type": "reply_template", "value": tpl.ID}}}, nil)
+		c := f.create(t)
+		f.say(t, c.ID, f.agent, "outgoing")
+		f.say(t, c.ID, f.agent, "incoming")
+		msgs, err := e.Conversations.Messages(ctx, f.admin, c.ID, 0, 100)
+		testutil.NoErr(t, err)
+		if last := msgs[len(msgs)-1]; last.SenderType != model.SenderSystem || !strings.Contains(last.Body, "we read every message") {
+			t.Fatalf("the rule did not answer: %+v", last)
+		}
+		if cl := f.clocks(t, c.ID)[sla.NextResponse]; cl.State != "running" || cl.Outcome != "" {
+			t.Fatalf("after the automatic reply the next-response clock is %+v", cl)
+		}
+		f.say(t, c.ID, f.agent, "outgoing")
+		if cl := f.clocks(t, c.ID)[sla.NextResponse]; cl.Outcome != "met" {
+			t.Fatalf("after the agent's reply: %+v", cl)
+		}
+
+		// A rule that answers and resolves at once, while the customer waits.
+		f.call(t, "PATCH", fmt.Sprintf("/api/v1/inboxes/%d/automation", f.inbox), map[string]any{"csat_enabled": true}, nil)
+		f.call(t, "POST", "/api/v1/automation-rules", map[string]any{"name": "Unsubscribe", "when": "customer_message",
+			"if":   map[string]any{"field": "body", "op": "contains", "value": "unsubscribe"},
+			"then": []any{map[string]any{"type": "reply_template", "value": tpl.ID}, map[string]any{"type": "set_status", "value": "resolved"}}}, nil)
+		_, err = e.Conversations.AddMessage(ctx, f.agent, c.ID, conversation.MessageRequest{Body: "Please unsubscribe me", Direction: "incoming"})
+		testutil.NoErr(t, err)
+		if got, _ := e.Conversations.Get(ctx, f.admin, c.ID); got.Status != model.StatusResolved {
+			t.Fatalf("the rule did not resolve: %s", got.Status)
+		}
+		msgs, err = e.Conversations.Messages(ctx, f.admin, c.ID, 0, 100)
+		testutil.NoErr(t, err)
+		if last := msgs[len(msgs)-1]; last.SenderType != model.SenderSystem || !strings.Contains(last.Body, "/csat/") {
+			t.Fatalf("no survey: %+v", last)
+		}
+		var met int
+		testutil.NoErr(t, e.Store.Reader.QueryRow(`SELECT COUNT(*) FROM sla_outcomes WHERE conversation_id = $1 AND target = 'next_response' AND kind = 'met'`, c.ID).Scan(&met))
+		if met != 1 {
+			t.Fatalf("next-response targets met: %d, want only the agent's one", met)
+		}
+	})
 }

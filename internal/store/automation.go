@@ -331,19 +331,48 @@ func (t *Tx) CreateSurvey(ctx context.Context, convID int64, tokenHash string, a
 	return n > 0, err
 }
 
-const surveyColumns = `id, conversation_id, rating, comment, assignee_id, sent_at, answered_at`
+// SetSurveyMessage records which message carried a conversation's survey.
+func (t *Tx) SetSurveyMessage(ctx context.Context, convID, messageID int64) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE csat_responses SET message_id = $2 WHERE conversation_id = $1`, convID, messageID)
+	return translate(err)
+}
+
+const surveyColumns = `id, conversation_id, message_id, rating, comment, assignee_id, sent_at, answered_at, changed_at`
 
 func scanSurvey(row interface{ Scan(...any) error }) (model.CSATResponse, error) {
 	var r model.CSATResponse
-	var rating, assignee, answered sql.NullInt64
+	var msg, rating, assignee, answered, changed sql.NullInt64
 	var sent int64
-	err := row.Scan(&r.ID, &r.ConversationID, &rating, &r.Comment, &assignee, &sent, &answered)
+	err := row.Scan(&r.ID, &r.ConversationID, &msg, &rating, &r.Comment, &assignee, &sent, &answered, &changed)
 	if rating.Valid {
 		v := int(rating.Int64)
 		r.Rating = &v
 	}
+	r.MessageID, r.ChangedAt = int64Ptr(msg), timePtr(changed)
 	r.AssigneeID, r.AnsweredAt, r.SentAt = int64Ptr(assignee), timePtr(answered), FromMillis(sent)
 	return r, translate(err)
+}
+
+// SurveyByIDTx reads a survey inside the transaction, locking its row on
+// PostgreSQL so two answers at once are applied one after the other.
+func (t *Tx) SurveyByIDTx(ctx context.Context, id int64) (model.CSATResponse, error) {
+	q := `SELECT ` + surveyColumns + ` FROM csat_responses WHERE id = $1`
+	if t.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	return scanSurvey(t.tx.QueryRowContext(ctx, q, id))
+}
+
+// ChangeSurveyAnswer replaces an answer given at or after since; it
+// reports false when there is none that recent.
+func (t *Tx) ChangeSurveyAnswer(ctx context.Context, id int64, rating int, comment string, since, now time.Time) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE csat_responses SET rating = $2, comment = $3, changed_at = $5 WHERE id = $1 AND answered_at >= $4`,
+		id, rating, comment, Millis(since), Millis(now))
+	if err != nil {
+		return false, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // SurveyByTokenHash finds the survey a link's token belongs to.

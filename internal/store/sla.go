@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -554,4 +556,57 @@ func (t *Tx) ExecUnassignHours(ctx context.Context, table string, id int64) (int
 		return 0, translate(err)
 	}
 	return res.RowsAffected()
+}
+
+// UnreadNotifications counts a user's unread notifications (the bell's number).
+func (s *Store) UnreadNotifications(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
+	return n, translate(err)
+}
+
+// MarkNotificationsRead marks a user's notifications read: those in ids, or
+// every unread one when ids is nil. Either all of ids are the user's and all
+// are marked, or none is and ErrNotFound is returned. It returns how many
+// changed from unread to read.
+func (s *Store) MarkNotificationsRead(ctx context.Context, userID int64, ids []int64, now time.Time) (int, error) {
+	var changed int
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if ids == nil {
+			res, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, userID, Millis(now))
+			if err != nil {
+				return translate(err)
+			}
+			n, _ := res.RowsAffected()
+			changed = int(n)
+			return nil
+		}
+		list := func(from int) string {
+			ph := make([]string, len(ids))
+			for i := range ids {
+				ph[i] = "$" + strconv.Itoa(i+from)
+			}
+			return `(` + strings.Join(ph, ",") + `)`
+		}
+		args := []any{userID}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		var found int
+		if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND id IN `+list(2), args...).Scan(&found); err != nil {
+			return translate(err)
+		}
+		if found < len(ids) {
+			return ErrNotFound
+		}
+		args = append([]any{userID, Millis(now)}, args[1:]...)
+		res, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL AND id IN `+list(3), args...)
+		if err != nil {
+			return translate(err)
+		}
+		n, _ := res.RowsAffected()
+		changed = int(n)
+		return nil
+	})
+	return changed, err
 }

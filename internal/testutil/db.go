@@ -69,7 +69,8 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 // Open builds a fresh Parley on the named dialect, closed when t ends.
 func Open(t *testing.T, dialect string) *Env {
 	t.Helper()
-	cfg := app.Config{DataDir: t.TempDir(), JobPollInterval: 50 * time.Millisecond}
+	// PublicURL: links sent to customers (CSAT) are absolute, as in production.
+	cfg := app.Config{DataDir: t.TempDir(), JobPollInterval: 50 * time.Millisecond, PublicURL: "http://parley.test"}
 	if dialect == "postgres" {
 		cfg.DatabaseURL = freshPostgres(t)
 	}

@@ -32,9 +32,12 @@ func describeAutomation(e model.Event, who string, after map[string]any, d *inbo
 		return "Not auto-assigned: " + str("reason")
 	case "csat.sent":
 		return "Satisfaction survey sent to the customer"
-	case "csat.answered":
+	case "csat.answered", "csat.changed":
 		r, _ := after["rating"].(float64)
 		text := fmt.Sprintf("The customer rated this conversation %d out of 5", int(r))
+		if e.Action == "csat.changed" {
+			text = fmt.Sprintf("The customer changed their rating to %d out of 5", int(r))
+		}
 		if c := str("comment"); c != "" {
 			text += ": “" + c + "”"
 		}

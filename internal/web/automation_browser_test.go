@@ -141,6 +141,39 @@ func TestAutomationSettingsPage(t *testing.T) {
 		click(`tr[data-inbox] .save-inbox`),
 		chromedp.WaitVisible(`//p[@id="settings-status"][.="Inbox settings saved"]`),
 	)
+	// Edit the rule: broken JSON is caught in the page, an unknown action by
+	// the server (named), and a good change is saved in place.
+	do(t, ctx,
+		click(`#rules button[aria-label="Edit Tag refunds"]`),
+		chromedp.WaitVisible(`//form[@id="rule-form"]/h3[.="Edit"]`),
+		chromedp.SetValue(`#rule-form [name=then]`, `[{"type": "add_tag", "value": "refund"`),
+		click(`#rule-form button.primary`),
+		chromedp.WaitVisible(`//p[@id="settings-status" and contains(., "Then is not valid JSON")]`),
+		chromedp.SetValue(`#rule-form [name=then]`, `[{"type": "launch_rocket", "value": 1}]`),
+		click(`#rule-form button.primary`),
+		chromedp.WaitVisible(`//p[@id="settings-status" and contains(., "then")]`),
+	)
+	if msg := textOf(t, ctx, `#settings-status`); !strings.Contains(msg, "launch_rocket") && !strings.Contains(msg, "type") {
+		t.Fatalf("unknown action shown as %q", msg)
+	}
+	do(t, ctx,
+		chromedp.SetValue(`#rule-form [name=then]`, `[{"type": "add_tag", "value": "refund"}, {"type": "set_priority", "value": "high"}]`),
+		click(`#rule-form button.primary`),
+		chromedp.WaitVisible(`//p[@id="settings-status"][.="Rule saved"]`),
+	)
+	// An agent made unavailable with a capacity of 3.
+	agentRow := `tr[data-user="` + itoa(w.agent.UserID) + `"]`
+	do(t, ctx,
+		click(agentRow+` [name=available]`),
+		chromedp.SetValue(agentRow+` [name=capacity]`, "3"),
+		click(agentRow+` .save-user`),
+		chromedp.WaitVisible(`//p[@id="settings-status"][.="Agent saved"]`),
+	)
+	u, err := w.e.Accounts.GetUser(context.Background(), w.admin, w.agent.UserID)
+	testutil.NoErr(t, err)
+	if u.Available || u.Capacity != 3 {
+		t.Fatalf("agent after saving: available %v capacity %d", u.Available, u.Capacity)
+	}
 	ms, err := w.e.Macros.List(context.Background(), w.admin)
 	testutil.NoErr(t, err)
 	if len(ms) != 1 || ms[0].TemplateID == nil || !strings.Contains(string(ms[0].Actions), `"resolved"`) || !strings.Contains(string(ms[0].Actions), `"thanked"`) {
@@ -148,7 +181,7 @@ func TestAutomationSettingsPage(t *testing.T) {
 	}
 	rules, err := w.e.Automation.List(context.Background(), w.admin)
 	testutil.NoErr(t, err)
-	if len(rules) != 1 || rules[0].When != "conversation_created" {
+	if len(rules) != 1 || rules[0].When != "conversation_created" || !strings.Contains(string(rules[0].Then), "set_priority") {
 		t.Fatalf("rules = %+v", rules)
 	}
 	ia, err := w.e.Automation.InboxSettings(context.Background(), w.admin, w.inbox)
@@ -157,5 +190,29 @@ func TestAutomationSettingsPage(t *testing.T) {
 	testutil.NoErr(t, err)
 	if ia.AssignMode != model.AssignRoundRobin || in.AutoResolveAfter != "48h0m0s" {
 		t.Fatalf("inbox = %+v, auto-resolve %s", ia, in.AutoResolveAfter)
+	}
+}
+
+// An agent marks themselves unavailable on the settings page; capacity
+// stays an admin's to set.
+func TestAgentSetsOwnAvailability(t *testing.T) {
+	w := newWorkspace(t)
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	row := `tr[data-user="` + itoa(w.agent.UserID) + `"]`
+	do(t, ctx,
+		chromedp.Navigate(w.url+"/settings/automation"),
+		chromedp.WaitVisible(row),
+		click(row+` [name=available]`),
+		click(row+` .save-user`),
+		chromedp.WaitVisible(`//p[@id="settings-status"][.="Agent saved"]`),
+	)
+	if disabled := read(t, ctx, chromedp.Evaluate[bool](`document.querySelector('`+row+` [name=capacity]').disabled`)); !disabled {
+		t.Fatal("an agent is offered to change capacity")
+	}
+	u, err := w.e.Accounts.GetUser(context.Background(), w.admin, w.agent.UserID)
+	testutil.NoErr(t, err)
+	if u.Available {
+		t.Fatal("the agent is still available after saving")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parley-hq/parley/internal/account"
+	"github.com/parley-hq/parley/internal/automation"
+	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/store"
 	"github.com/parley-hq/parley/internal/testutil"
@@ -132,6 +134,35 @@ func TestAVisitorChatsWithAnAgentFromAThirdPartyPage(t *testing.T) {
 	)
 	if n := read(t, visitor, chromedp.Evaluate[int](`document.querySelector("#parley-chat").shadowRoot.querySelectorAll(".msg").length`)); n != 2 {
 		t.Errorf("after a reload the widget shows %d messages, want 2", n)
+	}
+
+	// Resolved with CSAT on: the survey arrives live with rating buttons;
+	// one click rates, a comment follows.
+	_, err = e.Automation.UpdateInboxSettings(testutil.Ctx(), w.admin, in.ID, automation.InboxSettingsRequest{CSATEnabled: ptr(true)})
+	testutil.NoErr(t, err)
+	resolved := model.StatusResolved
+	_, err = e.Conversations.Update(testutil.Ctx(), w.agent, convID, conversation.Patch{Status: &resolved})
+	testutil.NoErr(t, err)
+	within(t, visitor, 5*time.Second, "the visitor sees the survey with its buttons",
+		chromedp.WaitVisible(widgetMessage("agent", "How did we do?")),
+		chromedp.WaitVisible(inWidget(`.survey button[data-rating="4"]`)))
+	do(t, visitor,
+		chromedp.Click(inWidget(`.survey button[data-rating="4"]`)),
+		chromedp.WaitVisible(inWidget(`.survey .thanks`)),
+		chromedp.SendKeys(inWidget(`.survey input[name="comment"]`), "Fast and friendly"),
+		chromedp.Click(inWidget(`.survey form button`)),
+		chromedp.WaitVisible(chromedp.JSPath(`[document.querySelector("#parley-chat").shadowRoot.querySelector(".survey .thanks")].find(n => n.textContent.includes("Fast and friendly"))`)),
+	)
+	if got := read(t, visitor, chromedp.Evaluate[string](`document.querySelector("#parley-chat").shadowRoot.querySelector('.survey button[aria-pressed="true"]').textContent`)); got != "4" {
+		t.Errorf("the pressed rating is %q, want 4", got)
+	}
+	sv, err := e.Conversations.ConversationSurvey(testutil.Ctx(), w.admin, convID)
+	testutil.NoErr(t, err)
+	if sv.Rating == nil || *sv.Rating != 4 || sv.Comment != "Fast and friendly" {
+		t.Fatalf("survey after rating in the widget: %+v", sv)
+	}
+	if c := w.conversation(t, convID); c.Status != model.StatusResolved {
+		t.Fatalf("rating reopened the conversation: %s", c.Status)
 	}
 }
 

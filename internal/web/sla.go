@@ -24,6 +24,7 @@ type slaSettingsData struct {
 	HoursName map[int64]string
 	Inboxes   []account.InboxView
 	Teams     []model.Team
+	Users     []model.User
 	Weekdays  []string
 }
 
@@ -51,6 +52,10 @@ func (a *App) slaSettingsPage(section string) http.HandlerFunc {
 			return
 		}
 		if d.Teams, err = a.Accounts.ListTeams(ctx, actor); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if d.Users, err = a.Accounts.ListUsers(ctx, actor, 0, 200); err != nil {
 			a.fail(w, r, err)
 			return
 		}

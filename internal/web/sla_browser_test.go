@@ -86,7 +86,10 @@ func TestSLACountdownAndEscalate(t *testing.T) {
 	}
 }
 
-// An admin sets up business hours and an SLA policy in the settings pages.
+// An admin sets up business hours (different hours per weekday, edited
+// after saving) and an SLA policy counted in them, with a warning
+// escalation, entirely in the settings pages; a new conversation then shows
+// the countdown the policy sets.
 func TestSLASettingsPages(t *testing.T) {
 	w := newWorkspace(t)
 	ctx := browser(t)
@@ -96,16 +99,19 @@ func TestSLASettingsPages(t *testing.T) {
 		chromedp.WaitVisible(`#hours-form`),
 		chromedp.SendKeys(`#hours-form input[name=name]`, "Berlin office"),
 		chromedp.SendKeys(`#hours-form input[name=time_zone]`, "Europe/Berlin"),
+		chromedp.SetValue(`#hours-form input[name="week.monday"]`, "09:00-12:30, 13:30-17:00"),
+		chromedp.SetValue(`#hours-form input[name="week.friday"]`, "09:00-15:00"),
 		chromedp.SendKeys(`#hours-form textarea[name=holidays]`, "2026-12-25"),
 		click(`#hours-form input[name=inbox][value="`+id(w.inbox)+`"]`),
 		click(`#hours-form button.primary`),
 		chromedp.WaitVisible(`//table[@id="hours-table"]//td[contains(., "Berlin office")]`),
 	)
 	week := textOf(t, ctx, `#hours-table tbody tr td:nth-child(3)`)
-	if week != "mon 09:00–17:00; tue 09:00–17:00; wed 09:00–17:00; thu 09:00–17:00; fri 09:00–17:00" {
+	if week != "mon 09:00–12:30, 13:30–17:00; tue 09:00–17:00; wed 09:00–17:00; thu 09:00–17:00; fri 09:00–15:00" {
 		t.Fatalf("week shown as %q", week)
 	}
-	// A bad zone is refused with the reason, and nothing is created.
+	// Overlapping intervals and a bad zone are refused with the reason, and
+	// nothing is created.
 	do(t, ctx,
 		chromedp.SendKeys(`#hours-form input[name=name]`, "Nowhere"),
 		chromedp.SendKeys(`#hours-form input[name=time_zone]`, "Mars/Olympus"),
@@ -114,6 +120,42 @@ func TestSLASettingsPages(t *testing.T) {
 	)
 	if msg := textOf(t, ctx, `#settings-error`); !strings.Contains(msg, "time_zone: unknown time zone") {
 		t.Fatalf("error shown: %q", msg)
+	}
+	do(t, ctx,
+		chromedp.SetValue(`#hours-form input[name=time_zone]`, "UTC"),
+		chromedp.SetValue(`#hours-form input[name="week.tuesday"]`, "09:00-13:00, 12:00-17:00"),
+		click(`#hours-form button.primary`),
+		chromedp.WaitVisible(`//div[@id="settings-error" and contains(., "week.tuesday")]`),
+	)
+	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#hours-table tbody tr').length`)); n != 1 {
+		t.Fatalf("%d schedules listed after refused ones, want 1", n)
+	}
+
+	// Editing: the saved schedule comes back into the form, and a change
+	// (round the clock, in UTC, open on Saturday too) is saved in place.
+	do(t, ctx,
+		chromedp.Navigate(w.url+"/settings/business-hours"),
+		click(`#hours-table button[data-edit]`),
+		chromedp.WaitVisible(`//h2[@id="hours-form-title" and contains(., "Edit")]`),
+	)
+	if got := valueOf(t, ctx, `#hours-form input[name="week.monday"]`); got != "09:00-12:30, 13:30-17:00" {
+		t.Fatalf("monday loaded into the form as %q", got)
+	}
+	var days []chromedp.Action[chromedp.Void]
+	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		days = append(days, chromedp.SetValue(`#hours-form input[name="week.`+d+`"]`, "00:00-24:00"))
+	}
+	do(t, ctx, days...)
+	do(t, ctx,
+		chromedp.SetValue(`#hours-form input[name=name]`, "Round the clock"),
+		chromedp.SetValue(`#hours-form input[name=time_zone]`, "UTC"),
+		click(`#hours-form button.primary`),
+		chromedp.WaitVisible(`//table[@id="hours-table"]//td[contains(., "Round the clock")]`),
+	)
+	h, err := w.e.SLA.ListBusinessHours(context.Background(), w.admin)
+	testutil.NoErr(t, err)
+	if len(h) != 1 || h[0].TimeZone != "UTC" || len(h[0].Week["sunday"]) != 1 || len(h[0].InboxIDs) != 1 {
+		t.Fatalf("business hours after editing: %+v", h)
 	}
 
 	do(t, ctx,
@@ -124,14 +166,101 @@ func TestSLASettingsPages(t *testing.T) {
 		chromedp.SendKeys(`#policy-form input[name="first_response.normal"]`, "4h"),
 		chromedp.SendKeys(`#policy-form input[name=resolution]`, "2d"),
 		chromedp.SendKeys(`#policy-form input[name=warn_before]`, "20%"),
-		choose(`#policy-form select[name=business_hours_id]`, "1"),
+		choose(`#policy-form select[name=business_hours_id]`, id(h[0].ID)),
+		choose(`#policy-form select[name=warning_assignee]`, id(w.admin.UserID)),
+		click(`#policy-form input[name=warning_notify_assignee]`),
+		chromedp.SendKeys(`#policy-form input[name=breach_tags]`, "sla-breached, late"),
 		click(`#policy-form button.primary`),
 		chromedp.WaitVisible(`//table[@id="policies-table"]//td[contains(., "Standard")]`),
 	)
 	row := textOf(t, ctx, `#policies-table tbody tr`)
-	for _, want := range []string{"urgent 30m, normal 4h", "2d", "Berlin office", "20%"} {
+	for _, want := range []string{"urgent 30m, normal 4h", "2d", "Round the clock", "20%"} {
 		if !strings.Contains(row, want) {
 			t.Fatalf("policy row %q lacks %q", row, want)
+		}
+	}
+	// Edit the policy: the normal target becomes 2h.
+	do(t, ctx,
+		click(`#policies-table button[data-edit]`),
+		chromedp.WaitVisible(`//h2[@id="policy-form-title" and contains(., "Edit")]`),
+	)
+	if got := valueOf(t, ctx, `#policy-form select[name=warning_assignee]`); got != id(w.admin.UserID) {
+		t.Fatalf("warning escalation loaded as assignee %q", got)
+	}
+	do(t, ctx,
+		chromedp.SetValue(`#policy-form input[name="first_response.normal"]`, "2h"),
+		click(`#policy-form button.primary`),
+		chromedp.WaitVisible(`//table[@id="policies-table"]//td[contains(., "normal 2h")]`),
+	)
+	ps, err := w.e.SLA.ListPolicies(context.Background(), w.admin)
+	testutil.NoErr(t, err)
+	if len(ps) != 1 || ps[0].Escalation.OnWarning == nil || !ps[0].Escalation.OnWarning.NotifyAssignee ||
+		ps[0].Escalation.OnBreach == nil || strings.Join(ps[0].Escalation.OnBreach.Tags, ",") != "sla-breached,late" {
+		t.Fatalf("policies after editing: %+v", ps)
+	}
+
+	// A new conversation gets the policy: two hours to the first response.
+	c, err := w.e.Conversations.Create(context.Background(), w.admin, conversation.CreateRequest{InboxID: w.inbox,
+		Contact: contact.Ref{Email: "lee@example.com"}, Subject: "Where is my order",
+		Message: conversation.MessageRequest{Body: "It has not arrived", Direction: "incoming"}})
+	testutil.NoErr(t, err)
+	do(t, ctx, chromedp.Navigate(w.url+"/inbox"), chromedp.WaitVisible(`#rows`))
+	open(t, ctx, c.ID)
+	if got := textOf(t, ctx, `#sla-countdown`); !strings.HasPrefix(got, "SLA due in 1h 59m") {
+		t.Fatalf("countdown = %q, want the policy's two hours", got)
+	}
+}
+
+// The bell: a handoff to the signed-in agent and the resolution of a
+// conversation they handed over show up live as an unread count; opening
+// one marks it read and opens the conversation; "Mark all read" clears it.
+func TestNotificationsBell(t *testing.T) {
+	w := newWorkspace(t)
+	bg := context.Background()
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	if got := textOf(t, ctx, `#bell-count`); got != "" {
+		t.Fatalf("a new agent's bell shows %q", got)
+	}
+	first, second := w.convs[0], w.convs[1]
+	_, err := w.e.SLA.Handoff(bg, w.admin, first, sla.EscalateRequest{Note: "VIP, please call back", ToUserID: &w.agent.UserID})
+	testutil.NoErr(t, err)
+	within(t, ctx, 5*time.Second, "the bell counts the handoff", chromedp.WaitVisible(`//span[@id="bell-count"][.="1"]`))
+
+	// The agent hands the second conversation over; when it is resolved,
+	// they hear of it.
+	_, err = w.e.Conversations.Update(bg, w.admin, second, conversation.Patch{AssigneeID: model.Nullable[int64]{Set: true, Value: w.agent.UserID}})
+	testutil.NoErr(t, err)
+	_, err = w.e.SLA.Handoff(bg, w.agent, second, sla.EscalateRequest{Note: "Bea knows billing", ToUserID: &w.agent2.UserID})
+	testutil.NoErr(t, err)
+	resolved := model.StatusResolved
+	_, err = w.e.Conversations.Update(bg, w.agent2, second, conversation.Patch{Status: &resolved})
+	testutil.NoErr(t, err)
+	within(t, ctx, 5*time.Second, "the bell counts the resolution", chromedp.WaitVisible(`//span[@id="bell-count"][.="2"]`))
+
+	do(t, ctx, click(`#bell`), chromedp.WaitVisible(`#bell-panel`))
+	items := textOf(t, ctx, `#bell-list`)
+	if !strings.Contains(items, "#"+id(second)+" was resolved") {
+		t.Fatalf("bell list = %q, want the resolution", items)
+	}
+	// Opening the handoff's notification marks it read and opens its conversation.
+	do(t, ctx,
+		click(`#bell-list li.unread a[href="/inbox?open=`+id(first)+`"]`),
+		chromedp.WaitVisible(`.conversation[data-id="`+id(first)+`"]`),
+		chromedp.WaitVisible(`//span[@id="bell-count"][.="1"]`),
+		click(`#bell`),
+		chromedp.WaitVisible(`#bell-list li.unread`),
+		click(`#bell-all`),
+		chromedp.WaitNotPresent(`#bell-list li.unread`),
+	)
+	if got := read(t, ctx, chromedp.Evaluate[bool](`document.getElementById('bell-count').hidden`)); !got {
+		t.Fatal("the count still shows after marking all read")
+	}
+	ns, err := w.e.Store.ListNotifications(bg, w.agent.UserID, 10)
+	testutil.NoErr(t, err)
+	for _, n := range ns {
+		if n.ReadAt == nil {
+			t.Fatalf("still unread after mark all read: %+v", n)
 		}
 	}
 }

@@ -244,6 +244,18 @@ type Message struct {
 	Author         string    `json:"author"`
 	Body           string    `json:"body"`
 	CreatedAt      time.Time `json:"created_at"`
+	// Survey is set on the message that asks for a rating: the widget
+	// shows rating buttons under it.
+	Survey *Survey `json:"survey,omitempty"`
+}
+
+// Survey is a conversation's CSAT survey as the widget shows it.
+type Survey struct {
+	ConversationID int64  `json:"conversation_id"`
+	Rating         *int   `json:"rating"`
+	Comment        string `json:"comment"`
+	// Changeable says the answer may still be given or changed.
+	Changeable bool `json:"changeable"`
 }
 
 func widgetMessage(m model.Message) Message {
@@ -252,6 +264,46 @@ func widgetMessage(m model.Message) Message {
 		from = "visitor"
 	}
 	return Message{ID: m.ID, ConversationID: m.ConversationID, From: from, Author: m.SenderName, Body: m.Body, CreatedAt: m.CreatedAt}
+}
+
+// survey reads a conversation's survey for the widget (nil: none sent).
+func (s *Service) survey(ctx context.Context, conversationID int64) (*model.CSATResponse, *Survey, error) {
+	r, err := s.conv.SurveyOf(ctx, conversationID)
+	if err != nil || r == nil {
+		return nil, nil, err
+	}
+	return r, &Survey{ConversationID: conversationID, Rating: r.Rating, Comment: r.Comment,
+		Changeable: r.AnsweredAt == nil || s.now().Before(r.AnsweredAt.Add(model.CSATChangeWindow))}, nil
+}
+
+// RateRequest is a visitor's answer to a conversation's survey.
+type RateRequest struct {
+	ConversationID int64  `json:"conversation_id"`
+	Rating         int    `json:"rating"`
+	Comment        string `json:"comment"`
+}
+
+// Rate records a visitor's rating (and comment) of one of their
+// conversations; the rules are the survey link's (docs/automation.md).
+func (s *Service) Rate(ctx context.Context, v Visitor, req RateRequest) (Survey, error) {
+	ok, err := s.Owns(ctx, v, req.ConversationID)
+	if err != nil {
+		return Survey{}, err
+	}
+	if !ok {
+		return Survey{}, apperr.NotFound("conversation")
+	}
+	if _, err := s.conv.AnswerSurveyOf(ctx, req.ConversationID, req.Rating, req.Comment); err != nil {
+		return Survey{}, err
+	}
+	_, out, err := s.survey(ctx, req.ConversationID)
+	if err == nil && out == nil {
+		err = apperr.NotFound("survey for this conversation")
+	}
+	if err != nil {
+		return Survey{}, err
+	}
+	return *out, nil
 }
 
 // historyConversations bounds how far back a returning visitor sees.
@@ -277,9 +329,17 @@ func (s *Service) History(ctx context.Context, v Visitor) (History, error) {
 		if err != nil {
 			return h, err
 		}
+		r, sv, err := s.survey(ctx, ids[i])
+		if err != nil {
+			return h, err
+		}
 		for _, m := range msgs {
 			if m.Kind == model.KindReply {
-				h.Items = append(h.Items, widgetMessage(m))
+				wm := widgetMessage(m)
+				if r != nil && r.MessageID != nil && *r.MessageID == m.ID {
+					wm.Survey = sv
+				}
+				h.Items = append(h.Items, wm)
 			}
 		}
 	}
@@ -304,7 +364,15 @@ func (s *Service) MessageByID(ctx context.Context, v Visitor, conversationID, me
 	}
 	for _, m := range msgs {
 		if m.ID == messageID && m.Kind == model.KindReply {
-			return widgetMessage(m), true, nil
+			wm := widgetMessage(m)
+			r, sv, err := s.survey(ctx, conversationID)
+			if err != nil {
+				return Message{}, false, err
+			}
+			if r != nil && r.MessageID != nil && *r.MessageID == m.ID {
+				wm.Survey = sv
+			}
+			return wm, true, nil
 		}
 	}
 	return Message{}, false, nil

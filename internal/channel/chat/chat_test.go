@@ -327,3 +327,69 @@ func TestStreamCarriesOwnRepliesAndTypingOnly(t *testing.T) {
 		}
 	})
 }
+
+// CSAT in the chat: the survey message carries the survey in the history;
+// a visitor rates their own conversation (not another's), with clear
+// errors for bad input; the survey is a system message, no agent's reply.
+func TestVisitorRatesTheirConversation(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		s := newSite(t, e)
+		admin := e.User(t, "admin@parley.test", model.RoleAdmin)
+		if r := e.Call(t, e.Token(t, admin), "PATCH", fmt.Sprintf("/api/v1/inboxes/%d/automation", s.inbox.ID), map[string]any{"csat_enabled": true}); r.Status != 200 {
+			t.Fatalf("enable CSAT: %d %s", r.Status, r.Body)
+		}
+		a := s.start(t, map[string]any{"name": "Ann", "email": "ann@example.com"})
+		b := s.start(t, map[string]any{"name": "Bob", "email": "bob@example.com"})
+		m := s.send(t, a.Token, "Hello")
+		s.send(t, b.Token, "Hi")
+		rate := func(token string, body map[string]any) testutil.Response {
+			return e.Call(t, "", "POST", "/widget/csat", body, "X-Parley-Visitor", token)
+		}
+		if r := rate(a.Token, map[string]any{"conversation_id": m.ConversationID, "rating": 5}); r.Status != 404 {
+			t.Fatalf("rating before any survey: %d %s", r.Status, r.Body)
+		}
+		resolved := model.StatusResolved
+		_, err := e.Conversations.Update(testutil.Ctx(), admin, m.ConversationID, conversation.Patch{Status: &resolved})
+		testutil.NoErr(t, err)
+		h := s.history(t, a.Token)
+		last := h.Items[len(h.Items)-1]
+		if last.Survey == nil || last.Survey.ConversationID != m.ConversationID || !last.Survey.Changeable || last.Survey.Rating != nil {
+			t.Fatalf("the survey message: %+v", last)
+		}
+		if c, _ := e.Conversations.Get(testutil.Ctx(), admin, m.ConversationID); c.FirstResponseAt != nil {
+			t.Fatal("the survey counted as the first response")
+		}
+		for _, bad := range []struct {
+			token string
+			body  map[string]any
+			want  int
+		}{
+			{b.Token, map[string]any{"conversation_id": m.ConversationID, "rating": 5}, 404}, // another visitor's
+			{a.Token, map[string]any{"conversation_id": m.ConversationID, "rating": 9}, 400},
+			{a.Token, map[string]any{"conversation_id": m.ConversationID, "rating": "five"}, 400},
+			{a.Token, map[string]any{"conversation_id": m.ConversationID, "rating": 4, "comment": strings.Repeat("x", 2001)}, 400},
+			{a.Token, map[string]any{"conversation_id": m.ConversationID, "rating": 4, "stars": 4}, 400},
+			{"nope", map[string]any{"conversation_id": m.ConversationID, "rating": 4}, 401},
+		} {
+			if r := rate(bad.token, bad.body); r.Status != bad.want || !strings.Contains(string(r.Body), `"error"`) {
+				t.Fatalf("rate %v: %d %s, want %d", bad.body, r.Status, r.Body, bad.want)
+			}
+		}
+		if sv, _ := e.Conversations.ConversationSurvey(testutil.Ctx(), admin, m.ConversationID); sv.Rating != nil {
+			t.Fatalf("a refused answer was recorded: %+v", sv)
+		}
+		r := rate(a.Token, map[string]any{"conversation_id": m.ConversationID, "rating": 4, "comment": "Quick"})
+		var got chat.Survey
+		r.Decode(t, &got)
+		if r.Status != 200 || got.Rating == nil || *got.Rating != 4 || got.Comment != "Quick" || !got.Changeable {
+			t.Fatalf("rate: %d %s", r.Status, r.Body)
+		}
+		e.Clock.Advance(11 * time.Minute)
+		if r := rate(a.Token, map[string]any{"conversation_id": m.ConversationID, "rating": 1}); r.Status != 409 {
+			t.Fatalf("late change: %d %s", r.Status, r.Body)
+		}
+		if h := s.history(t, a.Token); h.Items[len(h.Items)-1].Survey.Changeable {
+			t.Fatal("the widget still offers to change a final answer")
+		}
+	})
+}

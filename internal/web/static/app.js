@@ -415,6 +415,8 @@ addEventListener('pagehide', () => sendPresence(state.openId, 'left'));
 let listTimer = 0, paneTimer = 0;
 function onEvent(ev) {
   const e = JSON.parse(ev.data);
+  // For notify.js (the bell), which shares this stream.
+  document.dispatchEvent(new CustomEvent('parley:event', { detail: e }));
   clearTimeout(listTimer);
   listTimer = setTimeout(() => { refreshList(); refreshSidebar(); }, 100);
   if (e.conversation_id === state.openId) {
@@ -443,6 +445,7 @@ stream.addEventListener('presence', onPresence);
 stream.addEventListener('open', () => {
   document.body.classList.remove('offline');
   document.body.classList.add('live');
+  document.dispatchEvent(new CustomEvent('parley:live'));
   refreshList(); refreshSidebar(); refreshPane();
 });
 stream.addEventListener('error', () => { document.body.classList.add('offline'); document.body.classList.remove('live'); });

@@ -13,6 +13,7 @@ async function api(method, path, body) {
 
 function say(res, done) {
   if (res.ok) { status.textContent = done; status.className = ''; return; }
+  status.scrollIntoView({ block: 'nearest' });
   const e = res.data?.error;
   status.textContent = (e?.message || `Error ${res.status}`) + (e?.fields ? ' — ' + Object.entries(e.fields).map(([k, v]) => `${k}: ${v}`).join('; ') : '');
   status.className = 'err';
@@ -25,8 +26,46 @@ function cell(tr, text) {
   return td;
 }
 
-function removeButton(tr, path, what) {
+// Editing: "Edit" loads the object from the API into its form, which then
+// saves with PATCH; "Cancel editing" turns it back into a "New" form.
+function editing(form, path) {
+  form.dataset.path = path || '';
+  const h = form.querySelector('h3');
+  h.dataset.title ??= h.textContent;
+  h.textContent = path ? 'Edit' : h.dataset.title;
+  form.querySelector('.cancel-edit').hidden = !path;
+  if (path) form.scrollIntoView({ block: 'nearest' });
+}
+
+document.addEventListener('click', e => {
+  const b = e.target.closest('.cancel-edit');
+  if (!b) return;
+  b.form.reset();
+  editing(b.form, '');
+});
+
+async function save(form, path, body, done) {
+  const edit = form.dataset.path;
+  const res = await api(edit ? 'PATCH' : 'POST', edit || path, body);
+  say(res, done);
+  if (res.ok) { form.reset(); editing(form, ''); load(); }
+}
+
+function removeButton(tr, path, what, fill) {
   const td = document.createElement('td');
+  if (fill) {
+    const e = document.createElement('button');
+    e.type = 'button';
+    e.textContent = 'Edit';
+    e.setAttribute('aria-label', 'Edit ' + what);
+    e.addEventListener('click', async () => {
+      const r = await api('GET', path);
+      if (!r.ok) { say(r); return; }
+      fill(r.data);
+    });
+    td.appendChild(e);
+    td.append(' ');
+  }
   const b = document.createElement('button');
   b.type = 'button';
   b.textContent = 'Delete';
@@ -46,7 +85,7 @@ async function load() {
   for (const x of templates) {
     const tr = document.createElement('tr');
     cell(tr, x.name); cell(tr, x.folder); cell(tr, x.scope); cell(tr, String(x.usage_count));
-    removeButton(tr, `/templates/${x.id}`, x.name);
+    removeButton(tr, `/templates/${x.id}`, x.name, fillTemplate);
     tb.appendChild(tr);
   }
   for (const sel of document.querySelectorAll('.template-choices')) {
@@ -67,7 +106,7 @@ async function load() {
     cell(tr, templates.find(t => t.id === x.template_id)?.name || '');
     cell(tr, JSON.stringify(x.actions));
     cell(tr, String(x.usage_count));
-    removeButton(tr, `/macros/${x.id}`, x.name);
+    removeButton(tr, `/macros/${x.id}`, x.name, fillMacro);
     mb.appendChild(tr);
   }
   const rb = document.getElementById('rules');
@@ -83,7 +122,7 @@ async function load() {
     box.type = 'checkbox'; box.checked = x.enabled; box.setAttribute('aria-label', 'Enabled: ' + x.name);
     box.addEventListener('change', async () => { const res = await api('PATCH', `/automation-rules/${x.id}`, { enabled: box.checked }); say(res, 'Saved'); if (!res.ok) box.checked = !box.checked; });
     td.appendChild(box);
-    removeButton(tr, `/automation-rules/${x.id}`, x.name);
+    removeButton(tr, `/automation-rules/${x.id}`, x.name, fillRule);
     rb.appendChild(tr);
   }
   // Inbox rows are filled once: a later reload must not undo unsaved edits.
@@ -104,11 +143,16 @@ document.getElementById('template-form').addEventListener('submit', async e => {
   e.preventDefault();
   const f = e.target;
   const body = { name: f.name.value, folder: f.folder.value, scope: f.scope.value, body: f.body.value };
-  if (f.team_id.value) body.team_id = Number(f.team_id.value);
-  const res = await api('POST', '/templates', body);
-  say(res, 'Template saved');
-  if (res.ok) { f.reset(); load(); }
+  body.team_id = f.team_id.value ? Number(f.team_id.value) : null;
+  await save(f, '/templates', body, 'Template saved');
 });
+
+function fillTemplate(t) {
+  const f = document.getElementById('template-form');
+  f.name.value = t.name; f.folder.value = t.folder || ''; f.scope.value = t.scope;
+  f.team_id.value = t.team_id ?? ''; f.body.value = t.body;
+  editing(f, `/templates/${t.id}`);
+}
 
 document.getElementById('macro-form').addEventListener('submit', async e => {
   e.preventDefault();
@@ -122,22 +166,54 @@ document.getElementById('macro-form').addEventListener('submit', async e => {
   if (tags(f.remove_tags.value).length) actions.remove_tags = tags(f.remove_tags.value);
   if (f.snooze_for.value) actions.snooze_for = f.snooze_for.value.trim();
   const body = { name: f.name.value, actions };
-  if (f.template_id.value) body.template_id = Number(f.template_id.value);
-  const res = await api('POST', '/macros', body);
-  say(res, 'Macro saved');
-  if (res.ok) { f.reset(); load(); }
+  body.template_id = f.template_id.value ? Number(f.template_id.value) : null;
+  await save(f, '/macros', body, 'Macro saved');
 });
+
+function fillMacro(m) {
+  const f = document.getElementById('macro-form');
+  const a = m.actions || {};
+  f.name.value = m.name; f.template_id.value = m.template_id ?? '';
+  f.status.value = a.status || ''; f.priority.value = a.priority || '';
+  f.assignee_id.value = a.assignee_id ?? ''; f.team_id.value = a.team_id ?? '';
+  f.add_tags.value = (a.add_tags || []).join(', '); f.remove_tags.value = (a.remove_tags || []).join(', ');
+  f.snooze_for.value = a.snooze_for || '';
+  editing(f, `/macros/${m.id}`);
+}
 
 document.getElementById('rule-form').addEventListener('submit', async e => {
   e.preventDefault();
   const f = e.target;
   let cond, then;
-  try { cond = JSON.parse(f.if.value || '{}'); then = JSON.parse(f.then.value); } catch (err) { say({ ok: false, status: 400, data: { error: { message: 'If and Then must be JSON: ' + err.message } } }); return; }
-  const body = { name: f.name.value, when: f.when.value, if: cond, then };
-  if (f.after.value) body.after = f.after.value.trim();
-  const res = await api('POST', '/automation-rules', body);
+  try { cond = JSON.parse(f.if.value || '{}'); } catch (err) { say({ ok: false, status: 400, data: { error: { message: 'If is not valid JSON: ' + err.message } } }); return; }
+  try { then = JSON.parse(f.then.value || '[]'); } catch (err) { say({ ok: false, status: 400, data: { error: { message: 'Then is not valid JSON: ' + err.message } } }); return; }
+  const body = { name: f.name.value, when: f.when.value, if: cond, then, enabled: f.enabled.checked };
+  if (f.after.value || f.dataset.path) body.after = f.after.value.trim();
+  if (f.position.value) body.position = Number(f.position.value);
+  const edit = f.dataset.path;
+  const res = await api(edit ? 'PATCH' : 'POST', edit || '/automation-rules', body);
   say(res, 'Rule saved');
-  if (res.ok) { f.name.value = ''; load(); }
+  if (res.ok) { f.name.value = ''; editing(f, ''); load(); }
+});
+
+function fillRule(r) {
+  const f = document.getElementById('rule-form');
+  f.name.value = r.name; f.when.value = r.when; f.after.value = r.after || '';
+  f.position.value = r.position; f.enabled.checked = r.enabled;
+  f.if.value = JSON.stringify(r.if ?? {}, null, 2);
+  f.then.value = JSON.stringify(r.then ?? [], null, 2);
+  editing(f, `/automation-rules/${r.id}`);
+}
+
+document.addEventListener('click', async e => {
+  const b = e.target.closest('.save-user');
+  if (!b) return;
+  const row = b.closest('tr');
+  const body = { available: row.querySelector('[name=available]').checked };
+  // Only admins set capacity; anyone may set their own availability.
+  if (document.querySelector('main.settings').dataset.role === 'admin') body.capacity = Number(row.querySelector('[name=capacity]').value || 0);
+  const res = await api('PATCH', `/users/${row.dataset.user}`, body);
+  say(res, 'Agent saved');
 });
 
 document.addEventListener('click', async e => {

@@ -98,47 +98,149 @@ function showError(data) {
 }
 
 const ids = (f, name) => f.getAll(name).map(Number);
+const list = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
+const TARGETS = ['first_response', 'next_response', 'resolution'];
 
-document.getElementById('hours-form')?.addEventListener('submit', async (ev) => {
+// Editing: "Edit" on a row loads the object from the API into the form,
+// which then saves with PATCH; "Cancel editing" turns it back into "New".
+function editMode(form, path, title, button) {
+  form.dataset.path = path || '';
+  const kind = form.id === 'hours-form' ? 'business hours' : 'policy';
+  form.querySelector('h2').textContent = path ? title : `New ${kind === 'policy' ? 'SLA policy' : kind}`;
+  form.querySelector('button.primary').textContent = path ? button : `Create ${kind}`;
+  form.querySelector('.cancel-edit').hidden = !path;
+}
+
+// interval text "09:00-12:30, 13:30-17:00" → [{start, end}, …]; a piece
+// without a dash is sent as it is, so the server names what is wrong.
+function intervals(text) {
+  return list(text).map((p) => {
+    const [start, end] = p.split(/\s*[-–]\s*/);
+    return { start: start || '', end: end || '' };
+  });
+}
+
+const hoursForm = document.getElementById('hours-form');
+hoursForm?.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = new FormData(ev.target);
-  const intervals = [{ start: f.get('start'), end: f.get('end') }];
-  if (f.get('start2') && f.get('end2')) intervals.push({ start: f.get('start2'), end: f.get('end2') });
   const week = {};
-  for (const day of f.getAll('day')) week[day] = intervals;
+  for (const day of DAYS) {
+    const ivs = intervals(f.get(`week.${day}`));
+    if (ivs.length) week[day] = ivs;
+  }
   const holidays = String(f.get('holidays') || '').split(/\s+/).filter(Boolean);
-  const res = await api('POST', '/business-hours', {
+  const body = {
     name: f.get('name'), time_zone: f.get('time_zone'), week, holidays,
     inbox_ids: ids(f, 'inbox'), team_ids: ids(f, 'team'),
-  });
+  };
+  const path = hoursForm.dataset.path;
+  const res = await api(path ? 'PATCH' : 'POST', path || '/business-hours', body);
   if (!res.ok) return showError(res.data);
   location.reload();
 });
 
-document.getElementById('policy-form')?.addEventListener('submit', async (ev) => {
+function fillHours(h) {
+  const el = hoursForm.elements;
+  el.name.value = h.name;
+  el.time_zone.value = h.time_zone;
+  for (const day of DAYS) el[`week.${day}`].value = (h.week?.[day] || []).map((i) => `${i.start}-${i.end}`).join(', ');
+  el.holidays.value = (h.holidays || []).join('\n');
+  for (const box of hoursForm.querySelectorAll('input[name=inbox]')) box.checked = h.inbox_ids.includes(Number(box.value));
+  for (const box of hoursForm.querySelectorAll('input[name=team]')) box.checked = h.team_ids.includes(Number(box.value));
+}
+
+// escalationAction reads one fieldset ("warning" or "breach") into the
+// API's action, or undefined when nothing is chosen.
+function escalationAction(f, key) {
+  const a = {};
+  if (f.get(`${key}_assignee`)) a.assignee_id = Number(f.get(`${key}_assignee`));
+  if (f.get(`${key}_team`)) a.team_id = Number(f.get(`${key}_team`));
+  if (f.get(`${key}_priority`)) a.priority = f.get(`${key}_priority`);
+  const tags = list(f.get(`${key}_tags`));
+  if (tags.length) a.tags = tags;
+  if (f.has(`${key}_notify_assignee`)) a.notify_assignee = true;
+  if (f.has(`${key}_notify_team`)) a.notify_team = true;
+  const users = ids(f, `${key}_notify_users`);
+  if (users.length) a.notify_user_ids = users;
+  if (f.has(`${key}_email`)) a.email = true;
+  return Object.keys(a).length ? a : undefined;
+}
+
+function fillAction(form, key, a) {
+  const el = form.elements;
+  a = a || {};
+  el[`${key}_assignee`].value = a.assignee_id ?? '';
+  el[`${key}_team`].value = a.team_id ?? '';
+  el[`${key}_priority`].value = a.priority ?? '';
+  el[`${key}_tags`].value = (a.tags || []).join(', ');
+  el[`${key}_notify_assignee`].checked = !!a.notify_assignee;
+  el[`${key}_notify_team`].checked = !!a.notify_team;
+  for (const o of el[`${key}_notify_users`].options) o.selected = (a.notify_user_ids || []).includes(Number(o.value));
+  el[`${key}_email`].checked = !!a.email;
+}
+
+const policyForm = document.getElementById('policy-form');
+policyForm?.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = new FormData(ev.target);
+  const path = policyForm.dataset.path;
   const body = { name: f.get('name'), pause_on_pending: f.has('pause_on_pending'), pause_on_snooze: f.has('pause_on_snooze') };
-  for (const t of ['first_response', 'next_response', 'resolution']) {
+  for (const t of TARGETS) {
     const byPriority = {};
-    for (const p of ['low', 'normal', 'high', 'urgent']) if (f.get(`${t}.${p}`)) byPriority[p] = f.get(`${t}.${p}`);
+    for (const p of PRIORITIES) if (f.get(`${t}.${p}`)) byPriority[p] = f.get(`${t}.${p}`);
     if (Object.keys(byPriority).length) body[t] = byPriority;
     else if (f.get(t)) body[t] = f.get(t);
+    else if (path) body[t] = {}; // an emptied box removes the target
   }
-  if (f.get('business_hours_id')) body.business_hours_id = Number(f.get('business_hours_id'));
-  if (f.get('warn_before')) body.warn_before = f.get('warn_before');
+  body.business_hours_id = f.get('business_hours_id') ? Number(f.get('business_hours_id')) : null;
+  body.warn_before = f.get('warn_before') || '';
   if (f.get('position')) body.position = Number(f.get('position'));
-  const tags = String(f.get('tags') || '').split(',').map((s) => s.trim()).filter(Boolean);
-  body.conditions = { inbox_ids: ids(f, 'inbox'), team_ids: ids(f, 'team'), channels: f.getAll('channel'), contact_types: f.getAll('contact_type'), tags };
-  const onBreach = {};
-  if (f.get('breach_team')) onBreach.team_id = Number(f.get('breach_team'));
-  if (f.has('breach_raise')) onBreach.priority = 'raise';
-  if (f.get('breach_tag')) onBreach.tags = [f.get('breach_tag')];
-  if (f.has('breach_notify')) Object.assign(onBreach, { notify_assignee: true, notify_team: true, email: true });
-  if (Object.keys(onBreach).length) body.escalation = { on_breach: onBreach };
-  const res = await api('POST', '/sla-policies', body);
+  body.conditions = { inbox_ids: ids(f, 'inbox'), team_ids: ids(f, 'team'), channels: f.getAll('channel'), contact_types: f.getAll('contact_type'), tags: list(f.get('tags')) };
+  body.escalation = { on_warning: escalationAction(f, 'warning'), on_breach: escalationAction(f, 'breach') };
+  const res = await api(path ? 'PATCH' : 'POST', path || '/sla-policies', body);
   if (!res.ok) return showError(res.data);
   location.reload();
+});
+
+function fillPolicy(p) {
+  const el = policyForm.elements;
+  el.name.value = p.name;
+  for (const t of TARGETS) {
+    const v = p[t];
+    el[t].value = typeof v === 'string' ? v : '';
+    for (const pr of PRIORITIES) el[`${t}.${pr}`].value = v && typeof v === 'object' ? (v[pr] || '') : '';
+  }
+  el.business_hours_id.value = p.business_hours_id ?? '';
+  el.pause_on_pending.checked = p.pause_on_pending;
+  el.pause_on_snooze.checked = p.pause_on_snooze;
+  el.warn_before.value = p.warn_before || '';
+  el.position.value = p.position;
+  const c = p.conditions || {};
+  const has = (name, vals) => { for (const box of policyForm.querySelectorAll(`input[name=${name}]`)) box.checked = (vals || []).map(String).includes(box.value); };
+  has('inbox', c.inbox_ids); has('team', c.team_ids); has('channel', c.channels); has('contact_type', c.contact_types);
+  el.tags.value = (c.tags || []).join(', ');
+  fillAction(policyForm, 'warning', p.escalation?.on_warning);
+  fillAction(policyForm, 'breach', p.escalation?.on_breach);
+}
+
+document.addEventListener('click', async (ev) => {
+  const edit = ev.target.closest('[data-edit]');
+  if (edit) {
+    const res = await api('GET', edit.dataset.edit);
+    if (!res.ok) return showError(res.data);
+    if (hoursForm) { fillHours(res.data); editMode(hoursForm, edit.dataset.edit, `Edit “${res.data.name}”`, 'Save business hours'); hoursForm.scrollIntoView(); }
+    if (policyForm) { fillPolicy(res.data); editMode(policyForm, edit.dataset.edit, `Edit “${res.data.name}”`, 'Save policy'); policyForm.scrollIntoView(); }
+    return;
+  }
+  const cancel = ev.target.closest('.cancel-edit');
+  if (cancel) {
+    const form = cancel.closest('form');
+    form.reset();
+    editMode(form, '');
+  }
 });
 
 document.addEventListener('click', async (ev) => {

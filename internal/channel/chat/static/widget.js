@@ -47,6 +47,13 @@
     form.compose { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #eee; }
     form.compose textarea { resize: none; height: 40px; }
     .error { color: #b00020; font-size: 12px; padding: 0 12px; }
+    .survey { align-self: flex-start; display: flex; flex-direction: column; gap: 6px; max-width: 90%; }
+    .survey .stars { display: flex; gap: 4px; }
+    .survey .stars button { border: 1px solid #ccd; background: #fff; border-radius: 6px; padding: 6px 8px; cursor: pointer; font: inherit; }
+    .survey .stars button[aria-pressed=true] { background: #3454d1; color: #fff; border-color: #3454d1; }
+    .survey small { color: #555; }
+    .survey form { display: flex; gap: 6px; }
+    .survey form button { background: #3454d1; color: #fff; border: 0; border-radius: 6px; padding: 6px 10px; cursor: pointer; font: inherit; }
   `;
 
   const host = document.createElement('div');
@@ -106,8 +113,45 @@
     shown.add(m.id);
     const author = m.from === 'agent' ? el('span', { class: 'author' }, m.author) : '';
     log.append(el('div', { class: 'msg ' + m.from, 'data-id': String(m.id) }, author, m.body));
+    if (m.survey) log.append(surveyBlock(m.survey));
     log.scrollTop = log.scrollHeight;
     if (m.from === 'agent') { typing.textContent = ''; }
+  }
+
+  // The rating buttons under a survey message: one click records the
+  // rating; a comment may follow, and both may change for a few minutes.
+  const LABELS = { 1: 'Bad', 2: 'Not good', 3: 'OK', 4: 'Good', 5: 'Great' };
+  function surveyBlock(sv) {
+    const box = el('div', { class: 'survey', role: 'group', 'aria-label': 'Rate this conversation' });
+    const render = (s, error) => {
+      box.replaceChildren();
+      const stars = el('div', { class: 'stars' });
+      for (let n = 1; n <= 5; n++) {
+        const b = el('button', { type: 'button', title: LABELS[n], 'aria-label': `${n} out of 5, ${LABELS[n]}`,
+          'aria-pressed': String(s.rating === n), disabled: !s.changeable, 'data-rating': String(n) }, String(n));
+        b.addEventListener('click', () => rate(s, n, ''));
+        stars.append(b);
+      }
+      box.append(stars);
+      if (s.rating) {
+        box.append(el('small', { class: 'thanks' }, `Thank you! You rated this ${s.rating} out of 5.` + (s.comment ? ` Your comment: “${s.comment}”` : '')));
+        if (s.changeable) {
+          const field = el('input', { name: 'comment', placeholder: 'Add a comment (optional)', 'aria-label': 'Comment', maxLength: 2000 });
+          field.value = s.comment || '';
+          const form = el('form', {}, field, el('button', { type: 'submit' }, 'Send'));
+          form.addEventListener('submit', e => { e.preventDefault(); rate(s, s.rating, field.value); });
+          box.append(form);
+        }
+      }
+      if (error) box.append(el('small', { class: 'error', role: 'alert' }, error));
+    };
+    const rate = async (s, rating, comment) => {
+      try {
+        render(await call('POST', '/widget/csat', { conversation_id: s.conversation_id, rating, comment }));
+      } catch (err) { render(s, err.message); }
+    };
+    render(sv);
+    return box;
   }
 
   function setAvailable(available) {
