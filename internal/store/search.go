@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"slices"
 	"strings"
 
 	"github.com/parley-hq/parley/internal/model"
@@ -95,7 +94,7 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 	p := pos.FTS5()
 	// FTS5 counts from its index alone, a few milliseconds per 20,000.
 	sources := []string{
-		"SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1",
+		"SELECT 1 FROM message_words WHERE message_words MATCH $1",
 		"SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH $1",
 		"SELECT 1 FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH $1",
 	}
@@ -157,13 +156,16 @@ func (f ConversationFilter) needsWalk() bool {
 // time, and returns the ids of the first want of them that match f's search
 // (a message, the subject or the contact) and have no excluded word.
 // Candidate and ranked streams hold only matches already; of those it
-// tests only the exclusions.
+// tests only the exclusions. Messages are tested in the database, a chunk
+// at a time (messagesMatching); subjects and contacts, read with the chunk,
+// in Go.
 func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int) ([]int64, error) {
 	col := sortColumns[f.Sort]
 	if f.searchMode == searchRanked {
 		col = "b.rank_key"
 	}
-	positive := f.Search.Positive().Matcher()
+	positiveQuery := f.Search.Positive()
+	positive := positiveQuery.Matcher()
 	excludedQuery, hasExcluded := f.Search.Excluded()
 	excluded := excludedQuery.Matcher()
 	var out []int64
@@ -179,7 +181,7 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 			return nil, translate(err)
 		}
 		var ids, keys []int64
-		docs := map[int64][]string{}
+		docs := map[int64][2]string{}
 		for rows.Next() {
 			var id, key int64
 			var subject, contact string
@@ -188,7 +190,7 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 				return nil, translate(err)
 			}
 			ids, keys = append(ids, id), append(keys, key)
-			docs[id] = []string{subject, contact}
+			docs[id] = [2]string{subject, contact}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -197,14 +199,23 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 		if len(ids) == 0 {
 			break
 		}
-		if err := s.messageBodies(ctx, ids, func(id, _ int64, body string) { docs[id] = append(docs[id], body) }); err != nil {
-			return nil, err
+		var found, hidden map[int64]bool
+		if f.searchMode == searchWalk {
+			if found, err = s.messagesMatching(ctx, positiveQuery, ids); err != nil {
+				return nil, err
+			}
+		}
+		if hasExcluded {
+			if hidden, err = s.messagesMatching(ctx, excludedQuery, ids); err != nil {
+				return nil, err
+			}
 		}
 		for _, id := range ids {
-			if f.searchMode == searchWalk && !slices.ContainsFunc(docs[id], positive.Match) {
+			doc := docs[id]
+			if f.searchMode == searchWalk && !found[id] && !positive.Match(doc[0]) && !positive.Match(doc[1]) {
 				continue
 			}
-			if hasExcluded && slices.ContainsFunc(docs[id], excluded.Match) {
+			if hasExcluded && (hidden[id] || excluded.Match(doc[0]) || excluded.Match(doc[1])) {
 				continue
 			}
 			if out = append(out, id); len(out) == want {
@@ -217,6 +228,44 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 		stream.After = &Cursor{Sort: f.Sort, Value: keys[len(keys)-1], ID: ids[len(ids)-1]}
 	}
 	return out, nil
+}
+
+// messagesMatching returns which of the conversations have a message
+// matching q, asking the full-text index about each conversation. On
+// SQLite a conversation's messages are one rowid range of message_words
+// (one seek per word); on PostgreSQL its messages are read through the
+// conversation index and their stored tsvectors tested.
+func (s *Store) messagesMatching(ctx context.Context, q search.Query, conversations []int64) (map[int64]bool, error) {
+	args := make([]any, 1, len(conversations)+1)
+	ph := make([]string, len(conversations))
+	for i, id := range conversations {
+		args = append(args, id)
+		ph[i] = fmt.Sprintf("(CAST($%d AS BIGINT))", i+2)
+	}
+	var sqlText string
+	if s.Dialect == Postgres {
+		args[0] = q.TSQuery()
+		sqlText = `SELECT v.cid FROM (VALUES ` + strings.Join(ph, ",") + `) v(cid) WHERE EXISTS (
+ SELECT 1 FROM messages m WHERE m.conversation_id = v.cid AND m.search @@ to_tsquery('simple', $1))`
+	} else {
+		args[0] = q.FTS5()
+		sqlText = `SELECT v.column1 FROM (VALUES ` + strings.Join(ph, ",") + `) v WHERE EXISTS (
+ SELECT 1 FROM message_words WHERE message_words MATCH $1 AND rowid BETWEEN (v.column1 << 32) AND ((v.column1 << 32) | 4294967295))`
+	}
+	rows, err := s.Reader.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	found := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
+		found[id] = true
+	}
+	return found, translate(rows.Err())
 }
 
 // messageBodies calls fn with the conversation id, message id and body of
@@ -255,7 +304,8 @@ func (s *Store) hitSources(p string) []string {
 		}
 	}
 	return []string{
-		`SELECT m.conversation_id AS cid FROM messages_fts CROSS JOIN messages m WHERE m.id = messages_fts.rowid AND messages_fts MATCH ` + p,
+		// A message_words rowid carries its conversation: no lookups.
+		`SELECT rowid >> 32 AS cid FROM message_words WHERE message_words MATCH ` + p,
 		`SELECT rowid AS cid FROM conversations_fts WHERE conversations_fts MATCH ` + p,
 		`SELECT c2.id AS cid FROM contacts_fts CROSS JOIN conversations c2 WHERE c2.contact_id = contacts_fts.rowid AND contacts_fts MATCH ` + p,
 	}
@@ -280,8 +330,9 @@ func (s *Store) rankedCTE(p string) string {
 	// SQLite takes a bare column of a MAX() aggregate from the row that
 	// has the maximum, so msg.mid is the best scoring message.
 	return `WITH hits AS (
-  SELECT m.conversation_id AS cid, f.score, m.id AS mid FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts WHERE messages_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
-   CROSS JOIN messages m WHERE m.id = f.rowid
+  SELECT m.conversation_id AS cid, f.score, m.id AS mid FROM (SELECT rowid >> 32 AS cid, rowid & 4294967295 AS low, -bm25(message_words) AS score
+    FROM message_words WHERE message_words MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
+   CROSS JOIN messages m WHERE m.conversation_id = f.cid AND (m.id & 4294967295) = f.low
   UNION ALL SELECT * FROM (SELECT rowid, -2 * bm25(conversations_fts), NULL FROM conversations_fts WHERE conversations_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `)
   UNION ALL SELECT c2.id, f.score, NULL FROM (SELECT rowid, -bm25(contacts_fts) AS score FROM contacts_fts WHERE contacts_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
    CROSS JOIN conversations c2 WHERE c2.contact_id = f.rowid
