@@ -50,11 +50,15 @@ type SearchTuning struct {
 	// RelevanceWindow is how many of the newest matches of each kind
 	// (messages, subjects, contacts) the relevance sort scores.
 	RelevanceWindow int
+	// LookupLimit is up to how many collected matches SQLite looks up
+	// each matching conversation; with more it walks the list in its
+	// order and tests each conversation against the matches.
+	LookupLimit int
 }
 
 // DefaultSearchTuning was measured on the 1,000,000-conversation bench
 // dataset (docs/benchmarks.md).
-var DefaultSearchTuning = SearchTuning{CandidateLimit: 20000, RelevanceWindow: 10000}
+var DefaultSearchTuning = SearchTuning{CandidateLimit: 20000, RelevanceWindow: 10000, LookupLimit: 2000}
 
 // planSearch picks how f's search runs.
 func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
@@ -99,6 +103,7 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 		"SELECT 1 FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH $1",
 	}
 	total := 0
+	defer func() { f.searchCount = total }()
 	for _, src := range sources {
 		var n int
 		if err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+src+` LIMIT $2) x`, p, s.Search.CandidateLimit+1-total).Scan(&n); err != nil {
@@ -134,6 +139,13 @@ func (s *Store) searchSQL(f ConversationFilter, arg func(any) string) (with, fro
 		return with, from, "b.rank_key, b.mid, ", []string{"c.id = b.cid"}
 	}
 	with = `WITH cand AS MATERIALIZED (` + strings.Join(s.hitSources(p), " UNION ") + `) `
+	if s.Dialect == SQLite && f.searchCount > s.Search.LookupLimit {
+		// Thousands of candidates: walk the list in its order and test
+		// each conversation against them (SQLite builds an index of the
+		// candidates once; the + keeps it from looking each one up
+		// instead), which stops at the page's end.
+		return with, from, selectExtra, []string{"+c.id IN (SELECT cid FROM cand)"}
+	}
 	// CROSS JOIN keeps the candidates as SQLite's outer loop; the sort
 	// index would otherwise be walked end to end.
 	return with, " FROM cand CROSS JOIN conversations c", selectExtra, []string{"c.id = cand.cid"}
@@ -236,6 +248,18 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 // (one seek per word); on PostgreSQL its messages are read through the
 // conversation index and their stored tsvectors tested.
 func (s *Store) messagesMatching(ctx context.Context, q search.Query, conversations []int64) (map[int64]bool, error) {
+	if s.Dialect == SQLite && q.HasPrefix() {
+		// FTS5 expands a prefix over the whole index on every query
+		// (seconds per conversation at a million); the bodies are cheaper.
+		m := q.Matcher()
+		found := map[int64]bool{}
+		err := s.messageBodies(ctx, conversations, func(cid, _ int64, body string) {
+			if !found[cid] && m.Match(body) {
+				found[cid] = true
+			}
+		})
+		return found, err
+	}
 	args := make([]any, 1, len(conversations)+1)
 	ph := make([]string, len(conversations))
 	for i, id := range conversations {
