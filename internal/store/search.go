@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/search"
@@ -58,7 +60,7 @@ type SearchTuning struct {
 
 // DefaultSearchTuning was measured on the 1,000,000-conversation bench
 // dataset (docs/benchmarks.md).
-var DefaultSearchTuning = SearchTuning{CandidateLimit: 20000, RelevanceWindow: 10000, LookupLimit: 2000}
+var DefaultSearchTuning = SearchTuning{CandidateLimit: 75000, RelevanceWindow: 10000, LookupLimit: 2000}
 
 // planSearch picks how f's search runs.
 func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
@@ -95,27 +97,119 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 		}
 		return nil
 	}
-	p := pos.FTS5()
-	// FTS5 counts from its index alone, a few milliseconds per 20,000.
-	sources := []string{
-		"SELECT 1 FROM message_words WHERE message_words MATCH $1",
-		"SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH $1",
-		"SELECT 1 FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH $1",
+	// Messages and subjects are bounded from their words' counts;
+	// contacts are few, so their conversations are counted.
+	estimate, err := s.estimateMatches(ctx, pos)
+	if err != nil {
+		return err
 	}
-	total := 0
-	defer func() { f.searchCount = total }()
-	for _, src := range sources {
+	total := estimate
+	if total <= s.Search.CandidateLimit {
 		var n int
-		if err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+src+` LIMIT $2) x`, p, s.Search.CandidateLimit+1-total).Scan(&n); err != nil {
+		if err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid
+ WHERE contacts_fts MATCH $1 LIMIT $2) x`, pos.FTS5(), s.Search.CandidateLimit+1-total).Scan(&n); err != nil {
 			return translate(err)
 		}
-		if total += n; total > s.Search.CandidateLimit {
-			f.searchMode = searchWalk
-			return nil
-		}
+		total += n
 	}
+	f.searchCount = total
 	f.searchMode = searchCandidates
+	if total > s.Search.CandidateLimit {
+		f.searchMode = searchWalk
+	}
 	return nil
+}
+
+// estimateMatches bounds from above how many messages and subjects match
+// q, from how many rows of each index hold each word: a term matches at
+// most the rows of its rarest word, a clause at most the sum of its terms,
+// and the query at most its rarest clause. Word counts stop at the
+// candidate limit and are kept for a while (wordCounts), so a search for a
+// word seen recently reads no matches to plan.
+func (s *Store) estimateMatches(ctx context.Context, q search.Query) (int, error) {
+	total := 0
+	for _, index := range []string{"message_words", "conversations_fts"} {
+		best := -1
+		for _, clause := range q.All {
+			sum := 0
+			for _, term := range clause {
+				rarest := -1
+				for i, w := range term.Words {
+					n, err := s.wordRows(ctx, index, search.Term{Words: []string{w}, Prefix: term.Prefix && i == len(term.Words)-1})
+					if err != nil {
+						return 0, err
+					}
+					if rarest < 0 || n < rarest {
+						rarest = n
+					}
+				}
+				sum += max(rarest, 0)
+			}
+			if best < 0 || sum < best {
+				best = sum
+			}
+		}
+		total += max(best, 0)
+	}
+	return total, nil
+}
+
+// wordRows counts the rows of an index holding a word (or, a prefix, a
+// word it starts), up to one more than the candidate limit.
+func (s *Store) wordRows(ctx context.Context, index string, w search.Term) (int, error) {
+	limit := s.Search.CandidateLimit + 1
+	key := wordKey{index: index, word: w.Words[0], prefix: w.Prefix, limit: limit}
+	if n, ok := s.words.get(key, time.Now()); ok {
+		return n, nil
+	}
+	var n int
+	one := search.Query{All: []search.Clause{{w}}}
+	err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+index+` WHERE `+index+` MATCH $1 LIMIT $2) x`, one.FTS5(), limit).Scan(&n)
+	if err != nil {
+		return 0, translate(err)
+	}
+	s.words.put(key, n, time.Now())
+	return n, nil
+}
+
+// wordCounts keeps how many rows hold each word, for planning only: a
+// count a few minutes old picks the same way to search as an exact one.
+type wordCounts struct {
+	mu      sync.Mutex
+	entries map[wordKey]wordCount
+}
+
+type wordKey struct {
+	index, word string
+	prefix      bool
+	limit       int
+}
+
+type wordCount struct {
+	n  int
+	at time.Time
+}
+
+// wordCountsKeepFor is how long a word's count is used.
+const wordCountsKeepFor = 10 * time.Minute
+
+func (c *wordCounts) get(k wordKey, now time.Time) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok || now.Sub(e.at) > wordCountsKeepFor || now.Before(e.at) {
+		return 0, false
+	}
+	return e.n, true
+}
+
+func (c *wordCounts) put(k wordKey, n int, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 100000 {
+		c.entries = map[wordKey]wordCount{}
+	}
+	c.entries[k] = wordCount{n: n, at: now}
 }
 
 // searchSQL returns what a search adds to the list query: a WITH clause,

@@ -54,6 +54,8 @@ type Store struct {
 	// Search tunes how keyword searches run (search.go); tests lower the
 	// bounds to take each path on a small database.
 	Search SearchTuning
+	// words keeps word counts for planning searches (SQLite).
+	words wordCounts
 }
 
 // Open connects to the database named by databaseURL, or to the SQLite file

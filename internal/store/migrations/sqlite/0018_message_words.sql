@@ -30,3 +30,4 @@ CREATE TRIGGER message_words_update AFTER UPDATE OF body, conversation_id ON mes
   DELETE FROM message_words WHERE rowid = (old.conversation_id << 32) | (old.id & 4294967295);
   INSERT INTO message_words(rowid, body) VALUES ((new.conversation_id << 32) | (new.id & 4294967295), new.body);
 END;
+
