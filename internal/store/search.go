@@ -62,6 +62,12 @@ type SearchTuning struct {
 // dataset (docs/benchmarks.md).
 var DefaultSearchTuning = SearchTuning{CandidateLimit: 75000, RelevanceWindow: 10000, LookupLimit: 2000}
 
+// PostgresSearchTuning collects fewer matches: PostgreSQL reads each
+// matching message from the table (GIN has no index-only scans), so 50,000
+// matches cost seconds where SQLite's conversation-keyed index costs tens
+// of milliseconds (docs/benchmarks.md).
+var PostgresSearchTuning = SearchTuning{CandidateLimit: 20000, RelevanceWindow: 10000, LookupLimit: 2000}
+
 // planSearch picks how f's search runs.
 func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 	if f.Search == nil {

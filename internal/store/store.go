@@ -123,7 +123,7 @@ func openPostgres(ctx context.Context, databaseURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{Dialect: Postgres, Writer: db, Reader: db, URL: databaseURL, Search: DefaultSearchTuning}, nil
+	return &Store{Dialect: Postgres, Writer: db, Reader: db, URL: databaseURL, Search: PostgresSearchTuning}, nil
 }
 
 // Close closes the pools.
