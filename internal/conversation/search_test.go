@@ -1,6 +1,7 @@
 package conversation_test
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -88,28 +89,34 @@ func TestKeywordSearch(t *testing.T) {
 			{"q=invoice&status=new&sort=-created", []int64{d.invoice, d.shipping}},
 			{"q=nothingmatchesthis", nil},
 		}
-		// Both ways a search runs give the same answers: collecting the
-		// matches first (few matches) and walking the list (many; forced
-		// here with a bound of 0).
-		for _, limit := range []int{store.DefaultSearchTuning.CandidateLimit, 0} {
-			e.Store.Search.CandidateLimit = limit
+		// Every way a search runs gives the same answers: collecting the
+		// matches first and looking each up (few matches), collecting them
+		// and walking the list testing each against them (thousands;
+		// forced here with a lookup limit of 0), and walking the list
+		// testing each conversation's messages (many; forced with a
+		// candidate limit of 0).
+		for _, tuning := range []store.SearchTuning{store.DefaultSearchTuning,
+			{CandidateLimit: store.DefaultSearchTuning.CandidateLimit, RelevanceWindow: store.DefaultSearchTuning.RelevanceWindow, LookupLimit: 0},
+			{CandidateLimit: 0, RelevanceWindow: store.DefaultSearchTuning.RelevanceWindow}} {
+			e.Store.Search = tuning
+			limit := fmt.Sprintf("%+v", tuning)
 			for _, c := range cases {
 				if got := ids(d.find(t, d.agent, c.query)); !slices.Equal(got, c.want) {
-					t.Errorf("candidate limit %d: %s as an agent: %v, want %v", limit, c.query, got, c.want)
+					t.Errorf("tuning %s: %s as an agent: %v, want %v", limit, c.query, got, c.want)
 				}
 			}
 			// An admin also finds the conversation of the inbox the agent is not in.
 			if got := ids(d.find(t, d.admin, "q=invoice")); !slices.Equal(got, []int64{d.invoice, d.shipping, d.other}) {
-				t.Errorf("candidate limit %d: admin search: %v", limit, got)
+				t.Errorf("tuning %s: admin search: %v", limit, got)
 			}
 			// Newest first: the list's order, also when searching.
 			got := d.find(t, d.admin, "q=invoice&sort=-last_activity")
 			if len(got) != 3 || got[0].ID != d.other || got[2].ID != d.invoice {
-				t.Errorf("candidate limit %d: newest first: %v", limit, got)
+				t.Errorf("tuning %s: newest first: %v", limit, got)
 			}
 			for _, c := range got {
 				if c.Match == nil || !strings.Contains(c.Match.Snippet, "<mark>") {
-					t.Errorf("candidate limit %d: #%d has no highlighted snippet: %+v", limit, c.ID, c.Match)
+					t.Errorf("tuning %s: #%d has no highlighted snippet: %+v", limit, c.ID, c.Match)
 				}
 			}
 		}

@@ -12,16 +12,19 @@ func (a *api) listViews(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	counts := true
+	var views []view.View
+	var err error
 	switch r.URL.Query().Get("counts") {
 	case "", "true":
+		views, err = a.Views.List(r.Context(), principal(r).Actor(), true)
 	case "false":
-		counts = false
+		views, err = a.Views.List(r.Context(), principal(r).Actor(), false)
+	case "fresh":
+		views, err = a.Views.ListRecounted(r.Context(), principal(r).Actor())
 	default:
-		writeError(w, r, apperr.Field("counts", "must be true or false"))
+		writeError(w, r, apperr.Field("counts", "must be true, false or fresh"))
 		return
 	}
-	views, err := a.Views.List(r.Context(), principal(r).Actor(), counts)
 	respond(w, r, http.StatusOK, list[view.View]{Items: views}, err)
 }
 

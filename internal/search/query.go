@@ -200,6 +200,23 @@ func tsTerm(t Term) string {
 	return "(" + strings.Join(ws, " <-> ") + ")"
 }
 
+// HasPrefix reports whether any term is a prefix (ship*).
+func (q Query) HasPrefix() bool {
+	for _, c := range q.All {
+		for _, t := range c {
+			if t.Prefix {
+				return true
+			}
+		}
+	}
+	for _, t := range q.Exclude {
+		if t.Prefix {
+			return true
+		}
+	}
+	return false
+}
+
 // Positive is the query without its exclusions.
 func (q Query) Positive() Query { return Query{All: q.All} }
 

@@ -159,8 +159,10 @@ type ConversationFilter struct {
 	// tag id, PostgreSQL's planner can use the tag's statistics, which a
 	// join on the name hides (2 s against 60 ms at a million conversations).
 	tagIDs map[string]int64
-	// searchMode is how Search runs, picked by planSearch.
-	searchMode searchMode
+	// searchMode is how Search runs, picked by planSearch, and
+	// searchCount how many matches it counted (SQLite; up to the bound).
+	searchMode  searchMode
+	searchCount int
 	// ids, when not nil, limits the list to these conversations.
 	ids []int64
 }

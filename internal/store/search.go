@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/search"
@@ -51,11 +52,21 @@ type SearchTuning struct {
 	// RelevanceWindow is how many of the newest matches of each kind
 	// (messages, subjects, contacts) the relevance sort scores.
 	RelevanceWindow int
+	// LookupLimit is up to how many collected matches SQLite looks up
+	// each matching conversation; with more it walks the list in its
+	// order and tests each conversation against the matches.
+	LookupLimit int
 }
 
 // DefaultSearchTuning was measured on the 1,000,000-conversation bench
 // dataset (docs/benchmarks.md).
-var DefaultSearchTuning = SearchTuning{CandidateLimit: 20000, RelevanceWindow: 10000}
+var DefaultSearchTuning = SearchTuning{CandidateLimit: 75000, RelevanceWindow: 10000, LookupLimit: 2000}
+
+// PostgresSearchTuning collects fewer matches: PostgreSQL reads each
+// matching message from the table (GIN has no index-only scans), so 50,000
+// matches cost seconds where SQLite's conversation-keyed index costs tens
+// of milliseconds (docs/benchmarks.md).
+var PostgresSearchTuning = SearchTuning{CandidateLimit: 20000, RelevanceWindow: 10000, LookupLimit: 2000}
 
 // planSearch picks how f's search runs.
 func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
@@ -92,26 +103,119 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 		}
 		return nil
 	}
-	p := pos.FTS5()
-	// FTS5 counts from its index alone, a few milliseconds per 20,000.
-	sources := []string{
-		"SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1",
-		"SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH $1",
-		"SELECT 1 FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid WHERE contacts_fts MATCH $1",
+	// Messages and subjects are bounded from their words' counts;
+	// contacts are few, so their conversations are counted.
+	estimate, err := s.estimateMatches(ctx, pos)
+	if err != nil {
+		return err
 	}
-	total := 0
-	for _, src := range sources {
+	total := estimate
+	if total <= s.Search.CandidateLimit {
 		var n int
-		if err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+src+` LIMIT $2) x`, p, s.Search.CandidateLimit+1-total).Scan(&n); err != nil {
+		if err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contacts_fts JOIN conversations c ON c.contact_id = contacts_fts.rowid
+ WHERE contacts_fts MATCH $1 LIMIT $2) x`, pos.FTS5(), s.Search.CandidateLimit+1-total).Scan(&n); err != nil {
 			return translate(err)
 		}
-		if total += n; total > s.Search.CandidateLimit {
-			f.searchMode = searchWalk
-			return nil
-		}
+		total += n
 	}
+	f.searchCount = total
 	f.searchMode = searchCandidates
+	if total > s.Search.CandidateLimit {
+		f.searchMode = searchWalk
+	}
 	return nil
+}
+
+// estimateMatches bounds from above how many messages and subjects match
+// q, from how many rows of each index hold each word: a term matches at
+// most the rows of its rarest word, a clause at most the sum of its terms,
+// and the query at most its rarest clause. Word counts stop at the
+// candidate limit and are kept for a while (wordCounts), so a search for a
+// word seen recently reads no matches to plan.
+func (s *Store) estimateMatches(ctx context.Context, q search.Query) (int, error) {
+	total := 0
+	for _, index := range []string{"message_words", "conversations_fts"} {
+		best := -1
+		for _, clause := range q.All {
+			sum := 0
+			for _, term := range clause {
+				rarest := -1
+				for i, w := range term.Words {
+					n, err := s.wordRows(ctx, index, search.Term{Words: []string{w}, Prefix: term.Prefix && i == len(term.Words)-1})
+					if err != nil {
+						return 0, err
+					}
+					if rarest < 0 || n < rarest {
+						rarest = n
+					}
+				}
+				sum += max(rarest, 0)
+			}
+			if best < 0 || sum < best {
+				best = sum
+			}
+		}
+		total += max(best, 0)
+	}
+	return total, nil
+}
+
+// wordRows counts the rows of an index holding a word (or, a prefix, a
+// word it starts), up to one more than the candidate limit.
+func (s *Store) wordRows(ctx context.Context, index string, w search.Term) (int, error) {
+	limit := s.Search.CandidateLimit + 1
+	key := wordKey{index: index, word: w.Words[0], prefix: w.Prefix, limit: limit}
+	if n, ok := s.words.get(key, time.Now()); ok {
+		return n, nil
+	}
+	var n int
+	one := search.Query{All: []search.Clause{{w}}}
+	err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+index+` WHERE `+index+` MATCH $1 LIMIT $2) x`, one.FTS5(), limit).Scan(&n)
+	if err != nil {
+		return 0, translate(err)
+	}
+	s.words.put(key, n, time.Now())
+	return n, nil
+}
+
+// wordCounts keeps how many rows hold each word, for planning only: a
+// count a few minutes old picks the same way to search as an exact one.
+type wordCounts struct {
+	mu      sync.Mutex
+	entries map[wordKey]wordCount
+}
+
+type wordKey struct {
+	index, word string
+	prefix      bool
+	limit       int
+}
+
+type wordCount struct {
+	n  int
+	at time.Time
+}
+
+// wordCountsKeepFor is how long a word's count is used.
+const wordCountsKeepFor = 10 * time.Minute
+
+func (c *wordCounts) get(k wordKey, now time.Time) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok || now.Sub(e.at) > wordCountsKeepFor || now.Before(e.at) {
+		return 0, false
+	}
+	return e.n, true
+}
+
+func (c *wordCounts) put(k wordKey, n int, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 100000 {
+		c.entries = map[wordKey]wordCount{}
+	}
+	c.entries[k] = wordCount{n: n, at: now}
 }
 
 // searchSQL returns what a search adds to the list query: a WITH clause,
@@ -135,6 +239,13 @@ func (s *Store) searchSQL(f ConversationFilter, arg func(any) string) (with, fro
 		return with, from, "b.rank_key, b.mid, ", []string{"c.id = b.cid"}
 	}
 	with = `WITH cand AS MATERIALIZED (` + strings.Join(s.hitSources(p), " UNION ") + `) `
+	if s.Dialect == SQLite && f.searchCount > s.Search.LookupLimit {
+		// Thousands of candidates: walk the list in its order and test
+		// each conversation against them (SQLite builds an index of the
+		// candidates once; the + keeps it from looking each one up
+		// instead), which stops at the page's end.
+		return with, from, selectExtra, []string{"+c.id IN (SELECT cid FROM cand)"}
+	}
 	// CROSS JOIN keeps the candidates as SQLite's outer loop; the sort
 	// index would otherwise be walked end to end.
 	return with, " FROM cand CROSS JOIN conversations c", selectExtra, []string{"c.id = cand.cid"}
@@ -157,13 +268,16 @@ func (f ConversationFilter) needsWalk() bool {
 // time, and returns the ids of the first want of them that match f's search
 // (a message, the subject or the contact) and have no excluded word.
 // Candidate and ranked streams hold only matches already; of those it
-// tests only the exclusions.
+// tests only the exclusions. Messages are tested in the database, a chunk
+// at a time (messagesMatching); subjects and contacts, read with the chunk,
+// in Go.
 func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int) ([]int64, error) {
 	col := sortColumns[f.Sort]
 	if f.searchMode == searchRanked {
 		col = "b.rank_key"
 	}
-	positive := f.Search.Positive().Matcher()
+	positiveQuery := f.Search.Positive()
+	positive := positiveQuery.Matcher()
 	excludedQuery, hasExcluded := f.Search.Excluded()
 	excluded := excludedQuery.Matcher()
 	var out []int64
@@ -179,7 +293,7 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 			return nil, translate(err)
 		}
 		var ids, keys []int64
-		docs := map[int64][]string{}
+		docs := map[int64][2]string{}
 		for rows.Next() {
 			var id, key int64
 			var subject, contact string
@@ -188,7 +302,7 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 				return nil, translate(err)
 			}
 			ids, keys = append(ids, id), append(keys, key)
-			docs[id] = []string{subject, contact}
+			docs[id] = [2]string{subject, contact}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -197,14 +311,23 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 		if len(ids) == 0 {
 			break
 		}
-		if err := s.messageBodies(ctx, ids, func(id, _ int64, body string) { docs[id] = append(docs[id], body) }); err != nil {
-			return nil, err
+		var found, hidden map[int64]bool
+		if f.searchMode == searchWalk {
+			if found, err = s.messagesMatching(ctx, positiveQuery, ids); err != nil {
+				return nil, err
+			}
+		}
+		if hasExcluded {
+			if hidden, err = s.messagesMatching(ctx, excludedQuery, ids); err != nil {
+				return nil, err
+			}
 		}
 		for _, id := range ids {
-			if f.searchMode == searchWalk && !slices.ContainsFunc(docs[id], positive.Match) {
+			doc := docs[id]
+			if f.searchMode == searchWalk && !found[id] && !positive.Match(doc[0]) && !positive.Match(doc[1]) {
 				continue
 			}
-			if hasExcluded && slices.ContainsFunc(docs[id], excluded.Match) {
+			if hasExcluded && (hidden[id] || excluded.Match(doc[0]) || excluded.Match(doc[1])) {
 				continue
 			}
 			if out = append(out, id); len(out) == want {
@@ -217,6 +340,56 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 		stream.After = &Cursor{Sort: f.Sort, Value: keys[len(keys)-1], ID: ids[len(ids)-1]}
 	}
 	return out, nil
+}
+
+// messagesMatching returns which of the conversations have a message
+// matching q, asking the full-text index about each conversation. On
+// SQLite a conversation's messages are one rowid range of message_words
+// (one seek per word); on PostgreSQL its messages are read through the
+// conversation index and their stored tsvectors tested.
+func (s *Store) messagesMatching(ctx context.Context, q search.Query, conversations []int64) (map[int64]bool, error) {
+	if s.Dialect == SQLite && q.HasPrefix() {
+		// FTS5 expands a prefix over the whole index on every query
+		// (seconds per conversation at a million); the bodies are cheaper.
+		m := q.Matcher()
+		found := map[int64]bool{}
+		err := s.messageBodies(ctx, conversations, func(cid, _ int64, body string) {
+			if !found[cid] && m.Match(body) {
+				found[cid] = true
+			}
+		})
+		return found, err
+	}
+	args := make([]any, 1, len(conversations)+1)
+	ph := make([]string, len(conversations))
+	for i, id := range conversations {
+		args = append(args, id)
+		ph[i] = fmt.Sprintf("(CAST($%d AS BIGINT))", i+2)
+	}
+	var sqlText string
+	if s.Dialect == Postgres {
+		args[0] = q.TSQuery()
+		sqlText = `SELECT v.cid FROM (VALUES ` + strings.Join(ph, ",") + `) v(cid) WHERE EXISTS (
+ SELECT 1 FROM messages m WHERE m.conversation_id = v.cid AND m.search @@ to_tsquery('simple', $1))`
+	} else {
+		args[0] = q.FTS5()
+		sqlText = `SELECT v.column1 FROM (VALUES ` + strings.Join(ph, ",") + `) v WHERE EXISTS (
+ SELECT 1 FROM message_words WHERE message_words MATCH $1 AND rowid BETWEEN (v.column1 << 32) AND ((v.column1 << 32) | 4294967295))`
+	}
+	rows, err := s.Reader.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	found := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
+		found[id] = true
+	}
+	return found, translate(rows.Err())
 }
 
 // messageBodies calls fn with the conversation id, message id and body of
@@ -255,7 +428,8 @@ func (s *Store) hitSources(p string) []string {
 		}
 	}
 	return []string{
-		`SELECT m.conversation_id AS cid FROM messages_fts CROSS JOIN messages m WHERE m.id = messages_fts.rowid AND messages_fts MATCH ` + p,
+		// A message_words rowid carries its conversation: no lookups.
+		`SELECT rowid >> 32 AS cid FROM message_words WHERE message_words MATCH ` + p,
 		`SELECT rowid AS cid FROM conversations_fts WHERE conversations_fts MATCH ` + p,
 		`SELECT c2.id AS cid FROM contacts_fts CROSS JOIN conversations c2 WHERE c2.contact_id = contacts_fts.rowid AND contacts_fts MATCH ` + p,
 	}
@@ -280,8 +454,9 @@ func (s *Store) rankedCTE(p string) string {
 	// SQLite takes a bare column of a MAX() aggregate from the row that
 	// has the maximum, so msg.mid is the best scoring message.
 	return `WITH hits AS (
-  SELECT m.conversation_id AS cid, f.score, m.id AS mid FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts WHERE messages_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
-   CROSS JOIN messages m WHERE m.id = f.rowid
+  SELECT m.conversation_id AS cid, f.score, m.id AS mid FROM (SELECT rowid >> 32 AS cid, rowid & 4294967295 AS low, -bm25(message_words) AS score
+    FROM message_words WHERE message_words MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
+   CROSS JOIN messages m WHERE m.conversation_id = f.cid AND (m.id & 4294967295) = f.low
   UNION ALL SELECT * FROM (SELECT rowid, -2 * bm25(conversations_fts), NULL FROM conversations_fts WHERE conversations_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `)
   UNION ALL SELECT c2.id, f.score, NULL FROM (SELECT rowid, -bm25(contacts_fts) AS score FROM contacts_fts WHERE contacts_fts MATCH ` + p + ` ORDER BY rowid DESC LIMIT ` + w + `) f
    CROSS JOIN conversations c2 WHERE c2.contact_id = f.rowid

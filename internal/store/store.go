@@ -54,6 +54,8 @@ type Store struct {
 	// Search tunes how keyword searches run (search.go); tests lower the
 	// bounds to take each path on a small database.
 	Search SearchTuning
+	// words keeps word counts for planning searches (SQLite).
+	words wordCounts
 }
 
 // Open connects to the database named by databaseURL, or to the SQLite file
@@ -121,7 +123,7 @@ func openPostgres(ctx context.Context, databaseURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{Dialect: Postgres, Writer: db, Reader: db, URL: databaseURL, Search: DefaultSearchTuning}, nil
+	return &Store{Dialect: Postgres, Writer: db, Reader: db, URL: databaseURL, Search: PostgresSearchTuning}, nil
 }
 
 // Close closes the pools.

@@ -125,3 +125,12 @@ func (s *Store) CountConversations(ctx context.Context, f ConversationFilter, li
 	}
 	return min(n, limit), n > limit, nil
 }
+
+// LastEventID is the newest conversation event's id, 0 when there is none.
+// Every change to a conversation writes an event, so an unchanged value
+// means no conversation changed.
+func (s *Store) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.Reader.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM conversation_events`).Scan(&id)
+	return id, translate(err)
+}

@@ -73,11 +73,12 @@ type Service struct {
 	store         *store.Store
 	conversations *conversation.Service
 	now           func() time.Time
+	counts        *countCache
 }
 
 // New returns a view service and lets the conversation list take view=ID.
 func New(st *store.Store, conversations *conversation.Service, now func() time.Time) *Service {
-	s := &Service{store: st, conversations: conversations, now: now}
+	s := &Service{store: st, conversations: conversations, now: now, counts: newCountCache()}
 	conversations.SetViews(s)
 	return s
 }
@@ -214,6 +215,16 @@ func (s *Service) Get(ctx context.Context, actor model.Actor, id int64) (View, e
 // List returns the views the actor may use, in sidebar order, each with
 // its count when counts is set.
 func (s *Service) List(ctx context.Context, actor model.Actor, counts bool) ([]View, error) {
+	return s.list(ctx, actor, counts, false)
+}
+
+// ListRecounted is List with every count counted afresh, none kept from
+// before (a sidebar's "refresh").
+func (s *Service) ListRecounted(ctx context.Context, actor model.Actor) ([]View, error) {
+	return s.list(ctx, actor, true, true)
+}
+
+func (s *Service) list(ctx context.Context, actor model.Actor, counts, recount bool) ([]View, error) {
 	rows, err := s.store.ListViews(ctx, actor.UserID, actor.Role.SeesAll())
 	if err != nil {
 		return nil, err
@@ -229,12 +240,30 @@ func (s *Service) List(ctx context.Context, actor model.Actor, counts bool) ([]V
 	if !counts {
 		return out, nil
 	}
+	lastEvent, err := s.store.LastEventID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
 	// Counts are independent reads: a few at a time use both cores and
 	// the reader pool instead of one after another.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(countParallelism)
 	for i := range out {
-		g.Go(func() error { return s.count(gctx, actor, &out[i]) })
+		k := keyFor(actor, out[i])
+		if e, ok := s.counts.get(k, lastEvent, now); ok && !recount {
+			out[i].Count, out[i].CountCapped = &e.n, e.capped
+			continue
+		}
+		g.Go(func() error {
+			started := time.Now()
+			if err := s.count(gctx, actor, &out[i]); err != nil || out[i].Count == nil {
+				return err
+			}
+			s.counts.put(k, countEntry{n: *out[i].Count, capped: out[i].CountCapped, lastEvent: lastEvent, countedAt: now,
+				cost: time.Since(started)})
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err

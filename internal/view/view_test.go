@@ -230,3 +230,43 @@ func TestViewsAreScopedCountedAndUsable(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// The sidebar keeps counts between loads; a change to a conversation must
+// still show at once when counting is cheap, as it is on a small helpdesk.
+func TestViewCountsFollowChanges(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		d := newData(t, e)
+		v, err := e.Views.Create(ctx, d.admin, view.Request{Name: "Urgent", Filter: spec(t, `{"priority":["urgent"]}`)})
+		testutil.NoErr(t, err)
+		count := func() int {
+			t.Helper()
+			vs, err := e.Views.List(ctx, d.admin, true)
+			testutil.NoErr(t, err)
+			for _, x := range vs {
+				if x.ID == v.ID && x.Count != nil {
+					return *x.Count
+				}
+			}
+			t.Fatal("no count for the view")
+			return 0
+		}
+		if n := count(); n != 2 {
+			t.Fatalf("urgent: %d, want 2", n)
+		}
+		if n := count(); n != 2 {
+			t.Fatalf("urgent, asked again: %d, want 2", n)
+		}
+		normal := "normal"
+		_, err = e.Conversations.Update(ctx, d.admin, d.urgentRefund, conversation.Patch{Priority: &normal})
+		testutil.NoErr(t, err)
+		if n := count(); n != 1 {
+			t.Errorf("urgent after one became normal: %d, want 1", n)
+		}
+		// Editing the view counts it anew.
+		_, err = e.Views.Update(ctx, d.admin, v.ID, view.Patch{Filter: spec(t, `{"priority":["low"]}`)})
+		testutil.NoErr(t, err)
+		if n := count(); n != 1 {
+			t.Errorf("low: %d, want 1", n)
+		}
+	})
+}
