@@ -93,6 +93,15 @@ func (t *Tx) ConversationByMessageKeys(ctx context.Context, inboxID int64, keys 
 	return id, translate(err)
 }
 
+// MailedAbout reports whether the inbox has sent mail in a conversation
+// that may belong to another inbox (a chat answered by email).
+func (t *Tx) MailedAbout(ctx context.Context, inboxID, conversationID int64) (bool, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM email_messages e JOIN messages m ON m.id = e.message_id
+ WHERE e.inbox_id = $1 AND m.conversation_id = $2 AND e.direction = $3`, inboxID, conversationID, model.Outgoing).Scan(&n)
+	return n > 0, translate(err)
+}
+
 func itoa(n int) string {
 	if n < 10 {
 		return string(rune('0' + n))

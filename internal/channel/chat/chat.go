@@ -19,6 +19,7 @@ import (
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/apperr"
 	"github.com/parley-hq/parley/internal/channel"
+	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
@@ -41,11 +42,13 @@ type Service struct {
 	conv    *conversation.Service
 	now     func() time.Time
 	limiter startLimiter
+	mail    Mailer
 }
 
 // New returns the chat channel and hooks it to agent replies in chat inboxes.
-func New(st *store.Store, conv *conversation.Service, now func() time.Time) *Service {
-	s := &Service{store: st, conv: conv, now: now}
+// Answers to visitors who left go out by mail through mail.
+func New(st *store.Store, conv *conversation.Service, mail Mailer, now func() time.Time) *Service {
+	s := &Service{store: st, conv: conv, now: now, mail: mail}
 	conv.SetOutbound(model.ChannelChat, s.onReply)
 	return s
 }
@@ -391,27 +394,67 @@ func (s *Service) Touch(ctx context.Context, v Visitor) error {
 	return s.store.TouchVisitor(ctx, v.ID, s.now())
 }
 
-// onReply queues an agent's reply for email when the visitor is not on
-// the page to read it: none of their widget sessions was seen within
-// OnlineWindow, and they left an address. The email channel sends
-// pending email deliveries; until it exists they wait in the delivery log.
+// Mailer sends a chat answer as mail from an email inbox, in the answer's
+// transaction (the email channel's QueueFrom).
+type Mailer interface {
+	QueueFrom(ctx context.Context, tx *store.Tx, emailInboxID int64, conv model.Conversation, msg model.Message, to string) error
+}
+
+// onReply sends an agent's reply by email when the visitor is not on the
+// page to read it: none of their widget sessions was seen within
+// OnlineWindow, and they left an address. The mail leaves from the email
+// inbox the chat inbox names (email_inbox_id), as a durable job whose
+// status shows on the message; a chat inbox without one records the
+// answer as a failed email delivery in its delivery log, saying why.
 func (s *Service) onReply(ctx context.Context, tx *store.Tx, c model.Conversation, inbox model.Inbox, msg model.Message) error {
-	lastSeen, email, err := tx.VisitorPresence(ctx, inbox.ID, c.Contact.ID)
+	lastSeen, addr, err := tx.VisitorPresence(ctx, inbox.ID, c.Contact.ID)
 	if err != nil {
 		return err
 	}
-	if email == "" {
-		email = c.Contact.Email
+	if addr == "" {
+		addr = c.Contact.Email
 	}
-	if email == "" || msg.CreatedAt.Sub(lastSeen) < OnlineWindow {
+	if addr == "" || msg.CreatedAt.Sub(lastSeen) < OnlineWindow {
 		return nil
 	}
-	payload, err := json.Marshal(map[string]any{"to": email, "subject": "Re: " + c.Subject, "body": msg.Body,
+	st := channel.SettingsOf(inbox)
+	problem := "the chat inbox has no email_inbox_id to send answers from"
+	if st.EmailInboxID != 0 && s.mail != nil {
+		err := s.mail.QueueFrom(ctx, tx, st.EmailInboxID, c, msg, addr)
+		if !errors.Is(err, email.ErrNoMailInbox) {
+			return err
+		}
+		problem = err.Error()
+	}
+	payload, err := json.Marshal(map[string]any{"to": addr, "subject": "Re: " + c.Subject, "body": msg.Body,
 		"from_name": msg.SenderName, "conversation_id": c.ID, "message_id": msg.ID})
 	if err != nil {
 		return err
 	}
-	_, err = tx.CreateDelivery(ctx, store.Delivery{InboxID: inbox.ID, ConversationID: c.ID, MessageID: msg.ID, Kind: "email",
-		Target: email, Payload: string(payload), CreatedAt: msg.CreatedAt})
-	return err
+	id, err := tx.CreateDelivery(ctx, store.Delivery{InboxID: inbox.ID, ConversationID: c.ID, MessageID: msg.ID, Kind: "email",
+		Target: addr, Payload: string(payload), CreatedAt: msg.CreatedAt})
+	if err != nil {
+		return err
+	}
+	return tx.FailDelivery(ctx, id, problem, msg.CreatedAt)
+}
+
+// MaxAttachmentLimit is the highest max_attachment_bytes an admin may set.
+const MaxAttachmentLimit = 50 << 20
+
+// CheckSettings validates a chat inbox's settings for the inbox service:
+// problems by field, none when they are fine.
+func CheckSettings(raw json.RawMessage) map[string]string {
+	var st channel.Settings
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return map[string]string{"settings": "must be {widget_key, secret, greeting, prechat_fields, email_inbox_id, max_attachment_bytes} with those types"}
+	}
+	fields := map[string]string{}
+	if st.EmailInboxID < 0 {
+		fields["settings.email_inbox_id"] = "must be the id of an email inbox"
+	}
+	if st.MaxAttachmentBytes < 0 || st.MaxAttachmentBytes > MaxAttachmentLimit {
+		fields["settings.max_attachment_bytes"] = "must be between 1 and 52428800 (50 MB); 0 means the default, 10 MB"
+	}
+	return fields
 }
