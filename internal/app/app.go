@@ -138,7 +138,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Webhooks = channel.NewWebhooks(st, q, q.Workers, cfg.Now)
 	a.APIChannel = apichannel.New(st, a.Conversations, a.Webhooks, cfg.Now)
 	a.Phone = phone.New(st, a.Conversations, cfg.Now)
-	a.Chat = chat.New(st, a.Conversations, a.Email, cfg.Now)
+	a.Chat = chat.New(st, a.Conversations, a.Email, a.Blobs, cfg.Now)
 	a.Accounts.SetSettingsCheck(model.ChannelEmail, email.CheckSettings)
 	a.Accounts.SetSettingsCheck(model.ChannelChat, chat.CheckSettings)
 

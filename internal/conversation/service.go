@@ -83,7 +83,14 @@ type MessageRequest struct {
 	// Auto marks an incoming message as auto-submitted (an out-of-office
 	// reply, a bounce): automation never replies to it.
 	Auto bool `json:"auto"`
+	// Files are attachments already in the blob store (the caller puts
+	// them there first: content-addressed, so a failed command leaves at
+	// worst an unreferenced file). With files, the body may be empty.
+	Files []model.Attachment `json:"-"`
 }
+
+// MaxFiles bounds the attachments of one message.
+const MaxFiles = 10
 
 // Patch changes a conversation; absent fields stay as they are.
 type Patch struct {
@@ -209,10 +216,15 @@ func validateMessage(req *MessageRequest, fields map[string]string, prefix strin
 	if req.TemplateID != nil && (*req.TemplateID <= 0 || kind == model.KindNote || dir == model.Incoming) {
 		fields[prefix+"template_id"] = "must be a template id, for an outgoing reply"
 	}
+	if len(req.Files) > MaxFiles {
+		fields[prefix+"file"] = "at most 10 files a message"
+	}
 	req.Body = strings.TrimSpace(req.Body)
 	switch {
 	case req.Body == "" && req.TemplateID != nil:
 		// The template is rendered for the conversation when it is sent.
+	case req.Body == "" && len(req.Files) > 0:
+		// A file on its own says enough.
 	case req.Body == "":
 		fields[prefix+"body"] = "is required"
 	case len(req.Body) > MaxBodyLength:
@@ -386,6 +398,9 @@ func (s *Service) AddMessage(ctx context.Context, actor model.Actor, convID int6
 		if err != nil {
 			return err
 		}
+		if err := o.attach(ctx, msg, req.Files); err != nil {
+			return err
+		}
 		if req.TemplateID != nil {
 			if err := o.tx.CountTemplateUse(ctx, *req.TemplateID, o.now); err != nil {
 				return err
@@ -496,6 +511,17 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 		return msg, *c, err
 	}
 	return msg, *c, nil
+}
+
+// attach records a message's files.
+func (o *op) attach(ctx context.Context, msg model.Message, files []model.Attachment) error {
+	for _, f := range files {
+		f.MessageID = msg.ID
+		if err := o.tx.CreateAttachment(ctx, f, msg.CreatedAt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func preview(body string) string {

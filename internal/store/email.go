@@ -231,6 +231,34 @@ func (s *Store) AttachmentByID(ctx context.Context, id int64) (model.Attachment,
 	return a, convID, inboxID, translate(err)
 }
 
+// AttachmentsOf returns the attachments of messages, by message, oldest
+// first.
+func (s *Store) AttachmentsOf(ctx context.Context, messageIDs []int64) (map[int64][]model.Attachment, error) {
+	out := map[int64][]model.Attachment{}
+	if len(messageIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(messageIDs))
+	marks := make([]string, len(messageIDs))
+	for i, id := range messageIDs {
+		args[i] = id
+		marks[i] = "$" + itoa(i+1)
+	}
+	rows, err := s.Reader.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM email_attachments a WHERE a.message_id IN (`+strings.Join(marks, ",")+`) ORDER BY a.id`, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[a.MessageID] = append(out[a.MessageID], a)
+	}
+	return out, translate(rows.Err())
+}
+
 // MessageConversation returns the conversation a message belongs to.
 func (s *Store) MessageConversation(ctx context.Context, messageID int64) (int64, error) {
 	var id int64

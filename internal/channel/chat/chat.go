@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/blob"
 	"github.com/parley-hq/parley/internal/channel"
 	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
@@ -43,13 +44,16 @@ type Service struct {
 	now     func() time.Time
 	limiter startLimiter
 	mail    Mailer
+	blobs   *blob.Store
 }
 
 // New returns the chat channel and hooks it to agent replies in chat inboxes.
-// Answers to visitors who left go out by mail through mail.
-func New(st *store.Store, conv *conversation.Service, mail Mailer, now func() time.Time) *Service {
-	s := &Service{store: st, conv: conv, now: now, mail: mail}
+// Answers to visitors who left go out by mail through mail; files live in
+// blobs.
+func New(st *store.Store, conv *conversation.Service, mail Mailer, blobs *blob.Store, now func() time.Time) *Service {
+	s := &Service{store: st, conv: conv, now: now, mail: mail, blobs: blobs}
 	conv.SetOutbound(model.ChannelChat, s.onReply)
+	conv.SetDetails(s.details)
 	return s
 }
 
@@ -247,14 +251,16 @@ type Message struct {
 	Author         string    `json:"author"`
 	Body           string    `json:"body"`
 	CreatedAt      time.Time `json:"created_at"`
+	Attachments    []File    `json:"attachments"`
 }
 
-func widgetMessage(m model.Message) Message {
+func widgetMessage(m model.Message, files []model.Attachment) Message {
 	from := "agent"
 	if m.Direction == model.Incoming {
 		from = "visitor"
 	}
-	return Message{ID: m.ID, ConversationID: m.ConversationID, From: from, Author: m.SenderName, Body: m.Body, CreatedAt: m.CreatedAt}
+	return Message{ID: m.ID, ConversationID: m.ConversationID, From: from, Author: m.SenderName, Body: m.Body, CreatedAt: m.CreatedAt,
+		Attachments: widgetFiles(files)}
 }
 
 // historyConversations bounds how far back a returning visitor sees.
@@ -275,6 +281,7 @@ func (s *Service) History(ctx context.Context, v Visitor) (History, error) {
 	if err != nil {
 		return h, err
 	}
+	var replies []model.Message
 	for i := len(ids) - 1; i >= 0; i-- {
 		msgs, err := s.store.ListMessages(ctx, ids[i], 0, 500)
 		if err != nil {
@@ -282,9 +289,20 @@ func (s *Service) History(ctx context.Context, v Visitor) (History, error) {
 		}
 		for _, m := range msgs {
 			if m.Kind == model.KindReply {
-				h.Items = append(h.Items, widgetMessage(m))
+				replies = append(replies, m)
 			}
 		}
+	}
+	msgIDs := make([]int64, len(replies))
+	for i, m := range replies {
+		msgIDs[i] = m.ID
+	}
+	files, err := s.store.AttachmentsOf(ctx, msgIDs)
+	if err != nil {
+		return h, err
+	}
+	for _, m := range replies {
+		h.Items = append(h.Items, widgetMessage(m, files[m.ID]))
 	}
 	h.Available, err = s.available(ctx, v.InboxID)
 	return h, err
@@ -301,16 +319,16 @@ func (s *Service) Owns(ctx context.Context, v Visitor, conversationID int64) (bo
 
 // MessageByID reads one message for the stream, if the visitor may see it.
 func (s *Service) MessageByID(ctx context.Context, v Visitor, conversationID, messageID int64) (Message, bool, error) {
-	msgs, err := s.store.ListMessages(ctx, conversationID, 0, 500)
+	// One row from just before it: the message with its author's name.
+	msgs, err := s.store.ListMessages(ctx, conversationID, messageID-1, 1)
 	if err != nil {
 		return Message{}, false, err
 	}
-	for _, m := range msgs {
-		if m.ID == messageID && m.Kind == model.KindReply {
-			return widgetMessage(m), true, nil
-		}
+	if len(msgs) == 0 || msgs[0].ID != messageID || msgs[0].Kind != model.KindReply {
+		return Message{}, false, nil
 	}
-	return Message{}, false, nil
+	files, err := s.store.AttachmentsOf(ctx, []int64{messageID})
+	return widgetMessage(msgs[0], files[messageID]), err == nil, err
 }
 
 // SendRequest is a visitor's message.
@@ -319,6 +337,8 @@ type SendRequest struct {
 	// ClientID is the widget's id of the message: a resend after a lost
 	// answer does not post it twice.
 	ClientID string `json:"client_id"`
+	// Files are attached files (PutFile), sent as multipart/form-data.
+	Files []model.Attachment `json:"-"`
 }
 
 // Send records a visitor's message.
@@ -330,7 +350,7 @@ func (s *Service) Send(ctx context.Context, v Visitor, req SendRequest) (Message
 	if req.ClientID != "" {
 		key = "chat:" + strconv.FormatInt(v.ID, 10) + ":" + req.ClientID
 	}
-	got, err := s.conv.ReceiveKeyed(ctx, conversation.Inbound{InboxID: v.InboxID, ContactID: v.ContactID, Body: req.Body, MessageKey: key})
+	got, err := s.conv.ReceiveKeyed(ctx, conversation.Inbound{InboxID: v.InboxID, ContactID: v.ContactID, Body: req.Body, MessageKey: key, Files: req.Files})
 	if err != nil {
 		return Message{}, err
 	}
@@ -341,7 +361,8 @@ func (s *Service) Send(ctx context.Context, v Visitor, req SendRequest) (Message
 	if m.SenderName == "" {
 		m.SenderName = got.Conversation.Contact.Name
 	}
-	return widgetMessage(m), nil
+	files, err := s.store.AttachmentsOf(ctx, []int64{m.ID})
+	return widgetMessage(m, files[m.ID]), err
 }
 
 // EmailRequest leaves an address for answers when nobody is available.
