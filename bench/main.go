@@ -11,6 +11,7 @@
 //	go run ./bench -suite triage -database URL       # issue 4, on a generated dataset
 //	go run ./bench -suite profiles -data DIR         # issue 5 profiles, on a generated dataset
 //	go run ./bench -suite sla                        # issue 6: SLA breach jobs at 100,000 running clocks
+//	go run ./bench -suite chat                       # issue 5 live chat: reply → widget latency under load
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
@@ -73,6 +74,9 @@ func main() {
 	}
 	if o.suite.name == "channels" {
 		os.Exit(runChannels(o))
+	}
+	if o.suite.name == "chat" {
+		os.Exit(runChat(o))
 	}
 	if o.suite.name != "default" {
 		os.Exit(runSuite(o))
