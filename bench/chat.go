@@ -79,13 +79,23 @@ func runChat(o options) int {
 
 // arrivals notes when each message id reached a stream.
 type arrivals struct {
-	mu   sync.Mutex
-	at   map[int64]time.Time
-	wait map[int64]chan struct{}
+	mu    sync.Mutex
+	at    map[int64]time.Time
+	wait  map[int64]chan struct{}
+	ended chan struct{}
+	why   string
+}
+
+// end marks the stream closed: waiting for more is pointless.
+func (a *arrivals) end(why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.why = why
+	close(a.ended)
 }
 
 func newArrivals() *arrivals {
-	return &arrivals{at: map[int64]time.Time{}, wait: map[int64]chan struct{}{}}
+	return &arrivals{at: map[int64]time.Time{}, wait: map[int64]chan struct{}{}, ended: make(chan struct{})}
 }
 
 func (a *arrivals) arrived(id int64, at time.Time) {
@@ -116,6 +126,13 @@ func (a *arrivals) await(ctx context.Context, id int64) (time.Time, error) {
 	a.mu.Unlock()
 	select {
 	case <-ch:
+	case <-a.ended:
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if at, ok := a.at[id]; ok {
+			return at, nil
+		}
+		return time.Time{}, fmt.Errorf("message %d: %s", id, a.why)
 	case <-time.After(30 * time.Second):
 		return time.Time{}, fmt.Errorf("message %d did not arrive within 30s", id)
 	case <-ctx.Done():
@@ -270,18 +287,21 @@ func chatOne(ctx context.Context, o options, bin, tmp, db string) error {
 	if err != nil {
 		return err
 	}
-	go readSSE(agentStream, func(event, data string) {
-		at := time.Now()
-		var e struct {
-			Action string `json:"action"`
-			After  struct {
-				MessageID int64 `json:"message_id"`
-			} `json:"after"`
-		}
-		if event == "conversation" && json.Unmarshal([]byte(data), &e) == nil && e.Action == "message.created" {
-			toAgent.arrived(e.After.MessageID, at)
-		}
-	})
+	go func() {
+		defer toAgent.end("the agents' event stream ended")
+		readSSE(agentStream, func(event, data string) {
+			at := time.Now()
+			var e struct {
+				Action string `json:"action"`
+				After  struct {
+					MessageID int64 `json:"message_id"`
+				} `json:"after"`
+			}
+			if event == "conversation" && json.Unmarshal([]byte(data), &e) == nil && e.Action == "message.created" {
+				toAgent.arrived(e.After.MessageID, at)
+			}
+		})
+	}()
 
 	// Agents answer whatever visitors wrote, -agents at a time.
 	jobs := make(chan chatJob)
@@ -331,20 +351,23 @@ func chatOne(ctx context.Context, o options, bin, tmp, db string) error {
 			defer body.Close()
 			mine := newArrivals()
 			ready := make(chan struct{})
-			go readSSE(body, func(event, data string) {
-				at := time.Now()
-				switch event {
-				case "ready":
-					close(ready)
-				case "message":
-					var m struct {
-						ID int64 `json:"id"`
+			go func() {
+				defer mine.end(fmt.Sprintf("visitor %d's widget stream ended (the server closes a lagging stream; widget.js reconnects and rereads its history)", v))
+				readSSE(body, func(event, data string) {
+					at := time.Now()
+					switch event {
+					case "ready":
+						close(ready)
+					case "message":
+						var m struct {
+							ID int64 `json:"id"`
+						}
+						if json.Unmarshal([]byte(data), &m) == nil {
+							mine.arrived(m.ID, at)
+						}
 					}
-					if json.Unmarshal([]byte(data), &m) == nil {
-						mine.arrived(m.ID, at)
-					}
-				}
-			})
+				})
+			}()
 			select {
 			case <-ready:
 			case <-time.After(30 * time.Second):
@@ -365,7 +388,7 @@ func chatOne(ctx context.Context, o options, bin, tmp, db string) error {
 				r.visitorPost = append(r.visitorPost, time.Since(t0))
 				at, err := toAgent.await(ctx, m.ID)
 				if err != nil {
-					r.err = err
+					r.err = fmt.Errorf("visitor → agent: %w", err)
 					return
 				}
 				r.toAgent = append(r.toAgent, at.Sub(t0))
@@ -378,7 +401,7 @@ func chatOne(ctx context.Context, o options, bin, tmp, db string) error {
 				r.agentPost = append(r.agentPost, rep.post)
 				got, err := mine.await(ctx, rep.id)
 				if err != nil {
-					r.err = err
+					r.err = fmt.Errorf("agent reply → visitor %d: %w", v, err)
 					return
 				}
 				r.toVisitor = append(r.toVisitor, got.Sub(rep.sent))

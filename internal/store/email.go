@@ -314,6 +314,23 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (model.Message, error
 	return m, translate(err)
 }
 
+// MessageWithSender returns one message with its sender's name, as
+// ListMessages gives it.
+func (s *Store) MessageWithSender(ctx context.Context, id int64) (model.Message, error) {
+	var m model.Message
+	var sender sql.NullInt64
+	var created int64
+	err := s.Reader.QueryRowContext(ctx, `SELECT m.id, m.conversation_id, m.kind, m.direction, m.sender_type, m.sender_id,
+ COALESCE(CASE m.sender_type WHEN 'user' THEN u.name WHEN 'contact' THEN ct.name ELSE 'Parley' END, ''), m.body, m.created_at
+ FROM messages m
+ LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id
+ LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id
+ WHERE m.id = $1`, id).Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Direction, &m.SenderType, &sender, &m.SenderName, &m.Body, &created)
+	m.SenderID = int64Ptr(sender)
+	m.CreatedAt = FromMillis(created)
+	return m, translate(err)
+}
+
 // IMAPPosition is how far an inbox's mailbox has been read.
 type IMAPPosition struct {
 	Mailbox     string

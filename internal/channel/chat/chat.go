@@ -319,16 +319,17 @@ func (s *Service) Owns(ctx context.Context, v Visitor, conversationID int64) (bo
 
 // MessageByID reads one message for the stream, if the visitor may see it.
 func (s *Service) MessageByID(ctx context.Context, v Visitor, conversationID, messageID int64) (Message, bool, error) {
-	// One row from just before it: the message with its author's name.
-	msgs, err := s.store.ListMessages(ctx, conversationID, messageID-1, 1)
-	if err != nil {
+	m, err := s.store.MessageWithSender(ctx, messageID)
+	if store.IsErrNotFound(err) {
+		return Message{}, false, nil
+	} else if err != nil {
 		return Message{}, false, err
 	}
-	if len(msgs) == 0 || msgs[0].ID != messageID || msgs[0].Kind != model.KindReply {
+	if m.ConversationID != conversationID || m.Kind != model.KindReply {
 		return Message{}, false, nil
 	}
 	files, err := s.store.AttachmentsOf(ctx, []int64{messageID})
-	return widgetMessage(msgs[0], files[messageID]), err == nil, err
+	return widgetMessage(m, files[messageID]), err == nil, err
 }
 
 // SendRequest is a visitor's message.
