@@ -198,7 +198,18 @@ func visitorClient(i int) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
+// stuck, if set, runs once when a request has waited 10 seconds (to dump
+// the server's goroutines while it is stuck).
+var stuck func()
+var stuckOnce sync.Once
+
 func postJSON(ctx context.Context, hc *http.Client, url string, header map[string]string, v any, want int, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if stuck != nil {
+		t := time.AfterFunc(10*time.Second, func() { stuckOnce.Do(stuck) })
+		defer t.Stop()
+	}
 	body, _ := json.Marshal(v)
 	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
 	if err != nil {
@@ -280,6 +291,14 @@ func chatOne(ctx context.Context, o options, bin, tmp, db string) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if dump := os.Getenv("PARLEY_BENCH_DUMP"); dump != "" {
+		stuck = func() {
+			_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+			time.Sleep(2 * time.Second)
+			full, _ := os.ReadFile(s.logPath)
+			_ = os.WriteFile(dump, full, 0o600)
+		}
+	}
 
 	// The agents' screen: the web app's event stream.
 	toAgent := newArrivals()
@@ -425,8 +444,15 @@ func chatOne(ctx context.Context, o options, bin, tmp, db string) error {
 		return all.err
 	}
 	tv, ta, vp, ap := summarize(all.toVisitor), summarize(all.toAgent), summarize(all.visitorPost), summarize(all.agentPost)
-	fmt.Fprintf(os.Stderr, "chat: %d replies in %v; reply → visitor p50 %v p99 %v; visitor → agent p50 %v p99 %v\n",
-		tv.N, elapsed.Round(time.Millisecond), tv.P50, tv.P99, ta.P50, ta.P99)
+	fmt.Fprintf(os.Stderr, "chat: %d replies in %v; reply → visitor p50 %v p99 %v; visitor → agent p50 %v p99 %v; agent POST p99 %v, visitor POST p99 %v\n",
+		tv.N, elapsed.Round(time.Millisecond), tv.P50, tv.P99, ta.P50, ta.P99, ap.P99, vp.P99)
+	// The delivery alone: each reply's arrival minus its POST's answer.
+	var after []time.Duration
+	for i := range all.toVisitor {
+		after = append(after, max(0, all.toVisitor[i]-all.agentPost[i]))
+	}
+	dv := summarize(after)
+	fmt.Fprintf(os.Stderr, "chat: after the agent's POST answered, the visitor had it in p50 %v p90 %v p99 %v\n", dv.P50, dv.P90, dv.P99)
 	fmt.Printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", db, tv.N, ms(tv.P50), ms(tv.P90), ms(tv.P99), ms(tv.Max),
 		ms(ta.P50), ms(ta.P99), ms(vp.P50), ms(ap.P50))
 	return nil
