@@ -374,6 +374,11 @@ func (s *Service) AddMessage(ctx context.Context, actor model.Actor, convID int6
 				return err
 			}
 		}
+		if len(req.Files) > 0 && kind == model.KindReply && dir == model.Outgoing && inbox.Channel != model.ChannelChat {
+			// Email, API and phone replies leave as text: a file would
+			// look sent and never arrive.
+			return apperr.Field("file", "files go out with replies in chat inboxes only; attach them to a note here")
+		}
 		if req.LastSeenMessageID != nil {
 			n, err := o.tx.CountMessagesSince(ctx, c.ID, *req.LastSeenMessageID, actor.UserID)
 			if err != nil {

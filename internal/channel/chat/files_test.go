@@ -11,6 +11,8 @@ import (
 
 	"github.com/parley-hq/parley/internal/channel/channeltest"
 	"github.com/parley-hq/parley/internal/channel/chat"
+	"github.com/parley-hq/parley/internal/contact"
+	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
 	"github.com/parley-hq/parley/internal/testutil"
 )
@@ -157,6 +159,21 @@ func TestFilesGoBothWaysAndOnlyToTheirReaders(t *testing.T) {
 		body, ct = form(part{name: "file", filename: "a.txt", contentType: "text/plain", data: "a"})
 		if r := e.Call(t, outsider, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", bo1.ConversationID), body, "Content-Type", ct); r.Status != 404 {
 			t.Errorf("agent outside the inbox uploads: %d %s", r.Status, r.Body)
+		}
+		// Outside chat a reply's file would never reach the customer: it is
+		// refused; a note may carry one.
+		apiInbox := channeltest.Inbox(t, e, "Bridge", model.ChannelAPI, nil, agent)
+		other, err := e.Conversations.Create(testutil.Ctx(), model.System, conversation.CreateRequest{InboxID: apiInbox.ID,
+			Contact: contact.Ref{Email: "kim@example.com"}, Subject: "Hi", Message: conversation.MessageRequest{Body: "Hi", Direction: "incoming"}})
+		testutil.NoErr(t, err)
+		body, ct = form(part{name: "body", data: "See attached"}, part{name: "file", filename: "a.txt", contentType: "text/plain", data: "a"})
+		if r := e.Call(t, tok, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", other.ID), body, "Content-Type", ct); r.Status != 400 ||
+			!strings.Contains(string(r.Body), "chat inboxes only") {
+			t.Errorf("a file on an API inbox's reply: %d %s", r.Status, r.Body)
+		}
+		body, ct = form(part{name: "kind", data: "note"}, part{name: "file", filename: "a.txt", contentType: "text/plain", data: "a"})
+		if r := e.Call(t, tok, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", other.ID), body, "Content-Type", ct); r.Status != 201 {
+			t.Errorf("a file on an API inbox's note: %d %s", r.Status, r.Body)
 		}
 		if after := len(s.history(t, vera.Token).Items); after != before {
 			t.Fatalf("refused uploads left %d messages", after-before)
