@@ -14,6 +14,7 @@
 //	go run ./bench -suite reports [-data DIR]        # issue 7: reports over 90 days, CSV export, rebuild
 //	go run ./bench -suite dashboard [-data DIR]      # issue 7: live dashboard and reports page through the web app
 //	go run ./bench -suite email -n 5000              # issue 5: IMAP fetch and SMTP listener intake, fresh databases
+//	go run ./bench -suite chat                       # issue 5 live chat: reply → widget latency under load
 //
 // The figures are measurements of one machine at one time, not pass/fail
 // tests; docs/benchmarks.md records them with the machine they came from.
@@ -89,6 +90,9 @@ func main() {
 	}
 	if o.suite.name == "channels" {
 		os.Exit(runChannels(o))
+	}
+	if o.suite.name == "chat" {
+		os.Exit(runChat(o))
 	}
 	if o.suite.name != "default" {
 		os.Exit(runSuite(o))

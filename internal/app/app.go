@@ -152,7 +152,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Webhooks = channel.NewWebhooks(st, q, q.Workers, cfg.Now)
 	a.APIChannel = apichannel.New(st, a.Conversations, a.Webhooks, cfg.Now)
 	a.Phone = phone.New(st, a.Conversations, cfg.Now)
-	a.Chat = chat.New(st, a.Conversations, cfg.Now)
+	a.Chat = chat.New(st, a.Conversations, a.Email, a.Blobs, cfg.Now)
 	a.Accounts.SetSettingsCheck(model.ChannelEmail, email.CheckSettings)
 	a.Dashboard = dashboard.New(st, cfg.Now)
 	schedule, err := digest.ParseSchedule(cfg.WeeklyReportAt, cfg.WeeklyReportTZ)
@@ -165,6 +165,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	a.Accounts.SetSettingsCheck(model.ChannelChat, chat.CheckSettings)
 
 	if need, err := a.Accounts.NeedsSetup(ctx); err != nil {
 		st.Close()

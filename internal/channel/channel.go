@@ -45,6 +45,12 @@ type Settings struct {
 	PrechatFields []string `json:"prechat_fields"`
 	// Greeting is the chat widget's welcome line.
 	Greeting string `json:"greeting"`
+	// EmailInboxID names the email inbox a chat inbox's answers are mailed
+	// from when the visitor has left the page.
+	EmailInboxID int64 `json:"email_inbox_id"`
+	// MaxAttachmentBytes bounds a file a chat visitor attaches (0: the
+	// default, 10 MB).
+	MaxAttachmentBytes int64 `json:"max_attachment_bytes"`
 }
 
 // SettingsOf reads an inbox's channel settings; unknown keys are ignored.

@@ -94,6 +94,23 @@ type BusinessHours interface {
 	WithinBusinessHours(ctx context.Context, inboxID int64, at time.Time) (bool, error)
 }
 
+// BusinessHoursTx is BusinessHours that can read in the command's own
+// transaction; commands use it when the implementation offers it, so they
+// never wait for a second connection while holding one (on PostgreSQL,
+// where reads share the pool, 32 commands at once each waiting for a
+// connection to read business hours froze the server).
+type BusinessHoursTx interface {
+	WithinBusinessHoursTx(ctx context.Context, tx *store.Tx, inboxID int64, at time.Time) (bool, error)
+}
+
+// WithinHours asks hours, in tx when it can read there.
+func WithinHours(ctx context.Context, hours BusinessHours, tx *store.Tx, inboxID int64, at time.Time) (bool, error) {
+	if h, ok := hours.(BusinessHoursTx); ok && tx != nil {
+		return h.WithinBusinessHoursTx(ctx, tx, inboxID, at)
+	}
+	return hours.WithinBusinessHours(ctx, inboxID, at)
+}
+
 // AlwaysOpen is the business hours of an inbox that has none.
 type AlwaysOpen struct{}
 
@@ -197,7 +214,7 @@ func (o *op) runTrigger(ctx context.Context, t Trigger) error {
 	if hours == nil {
 		hours = AlwaysOpen{}
 	}
-	within, err := hours.WithinBusinessHours(ctx, c.InboxID, o.now)
+	within, err := WithinHours(ctx, hours, o.tx, c.InboxID, o.now)
 	if err != nil {
 		return err
 	}

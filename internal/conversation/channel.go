@@ -26,6 +26,8 @@ type Inbound struct {
 	// same key land together. Without one, a message joins the sender's
 	// latest conversation in the inbox that is not closed.
 	ThreadKey string
+	// Files are the message's attachments, already in the blob store.
+	Files []model.Attachment
 }
 
 // Received is where an inbound message went.
@@ -42,7 +44,7 @@ type Received struct {
 // (reopening, following up a closed conversation). Email threads by its
 // own headers through Receive (inbound.go).
 func (s *Service) ReceiveKeyed(ctx context.Context, in Inbound) (Received, error) {
-	req := MessageRequest{Body: in.Body, Direction: "incoming"}
+	req := MessageRequest{Body: in.Body, Direction: "incoming", Files: in.Files}
 	fields := map[string]string{}
 	validateMessage(&req, fields, "")
 	if len(in.Subject) > MaxSubjectLength {
@@ -86,6 +88,9 @@ func (s *Service) ReceiveKeyed(ctx context.Context, in Inbound) (Received, error
 			if subject == "" {
 				subject = preview(req.Body)
 			}
+			if subject == "" && len(in.Files) > 0 {
+				subject = preview(in.Files[0].Filename)
+			}
 			if c, err = o.create(ctx, store.ConversationInsert{InboxID: inbox.ID, ContactID: contactID, Subject: subject,
 				Status: model.StatusNew, Priority: model.PriorityNormal}, nil); err != nil {
 				return err
@@ -93,6 +98,9 @@ func (s *Service) ReceiveKeyed(ctx context.Context, in Inbound) (Received, error
 		}
 		msg, c, err := o.addMessage(ctx, &c, inbox, model.KindReply, model.Incoming, req.Body)
 		if err != nil {
+			return err
+		}
+		if err := o.attach(ctx, msg, in.Files); err != nil {
 			return err
 		}
 		if in.ThreadKey != "" {

@@ -87,7 +87,14 @@ type MessageRequest struct {
 	// Auto marks an incoming message as auto-submitted (an out-of-office
 	// reply, a bounce): automation never replies to it.
 	Auto bool `json:"auto"`
+	// Files are attachments already in the blob store (the caller puts
+	// them there first: content-addressed, so a failed command leaves at
+	// worst an unreferenced file). With files, the body may be empty.
+	Files []model.Attachment `json:"-"`
 }
+
+// MaxFiles bounds the attachments of one message.
+const MaxFiles = 10
 
 // Patch changes a conversation; absent fields stay as they are.
 type Patch struct {
@@ -229,10 +236,15 @@ func validateMessage(req *MessageRequest, fields map[string]string, prefix strin
 	if req.TemplateID != nil && (*req.TemplateID <= 0 || kind == model.KindNote || dir == model.Incoming) {
 		fields[prefix+"template_id"] = "must be a template id, for an outgoing reply"
 	}
+	if len(req.Files) > MaxFiles {
+		fields[prefix+"file"] = "at most 10 files a message"
+	}
 	req.Body = strings.TrimSpace(req.Body)
 	switch {
 	case req.Body == "" && req.TemplateID != nil:
 		// The template is rendered for the conversation when it is sent.
+	case req.Body == "" && len(req.Files) > 0:
+		// A file on its own says enough.
 	case req.Body == "":
 		fields[prefix+"body"] = "is required"
 	case len(req.Body) > MaxBodyLength:
@@ -382,6 +394,11 @@ func (s *Service) AddMessage(ctx context.Context, actor model.Actor, convID int6
 				return err
 			}
 		}
+		if len(req.Files) > 0 && kind == model.KindReply && dir == model.Outgoing && inbox.Channel != model.ChannelChat {
+			// Email, API and phone replies leave as text: a file would
+			// look sent and never arrive.
+			return apperr.Field("file", "files go out with replies in chat inboxes only; attach them to a note here")
+		}
 		if req.LastSeenMessageID != nil {
 			n, err := o.tx.CountMessagesSince(ctx, c.ID, *req.LastSeenMessageID, actor.UserID)
 			if err != nil {
@@ -404,6 +421,9 @@ func (s *Service) AddMessage(ctx context.Context, actor model.Actor, convID int6
 		o.auto.msgAuto = req.Auto
 		msg, c, err = o.addMessage(ctx, &c, inbox, kind, dir, req.Body)
 		if err != nil {
+			return err
+		}
+		if err := o.attach(ctx, msg, req.Files); err != nil {
 			return err
 		}
 		if req.TemplateID != nil {
@@ -516,6 +536,17 @@ func (o *op) addMessage(ctx context.Context, c *model.Conversation, inbox model.
 		return msg, *c, err
 	}
 	return msg, *c, nil
+}
+
+// attach records a message's files.
+func (o *op) attach(ctx context.Context, msg model.Message, files []model.Attachment) error {
+	for _, f := range files {
+		f.MessageID = msg.ID
+		if err := o.tx.CreateAttachment(ctx, f, msg.CreatedAt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func preview(body string) string {

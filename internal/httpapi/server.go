@@ -152,7 +152,7 @@ func Routes(r chi.Router, d Deps) {
 			r.Post("/conversations/{id}/tags", a.addTags)
 			r.Delete("/conversations/{id}/tags/{tag}", a.removeTag)
 			r.Get("/conversations/{id}/messages", a.listMessages)
-			r.Post("/conversations/{id}/messages", byIDWithBody("conversation", http.StatusCreated, a.Conversations.AddMessage))
+			r.Post("/conversations/{id}/messages", a.addMessage)
 			r.Get("/conversations/{id}/events", a.listEvents)
 			r.Post("/conversations/{id}/presence", a.presence)
 			r.Post("/conversations/{id}/merge", a.mergeConversation)
@@ -237,7 +237,11 @@ func Recover(next http.Handler) http.Handler {
 
 func (a *api) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		limit := int64(MaxBodyBytes)
+		if isMultipart(r) && r.Method == http.MethodPost {
+			limit = MaxUploadBytes // files: each is held to its inbox's limit as it is read
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -62,7 +62,19 @@ func (a *api) chatRoutes(r chi.Router) {
 		}))
 		r.Post("/messages", a.asVisitor(func(w http.ResponseWriter, r *http.Request, v chat.Visitor) {
 			var req chat.SendRequest
-			if err := decode(r, &req); err != nil {
+			if isMultipart(r) {
+				limit, err := a.Chat.AttachmentLimit(r.Context(), v.InboxID)
+				if err != nil {
+					writeError(w, r, err)
+					return
+				}
+				fields, files, err := readUpload(r, limit, []string{"body", "client_id"}, a.Chat.PutFile)
+				if err != nil {
+					writeError(w, r, err)
+					return
+				}
+				req = chat.SendRequest{Body: fields["body"], ClientID: fields["client_id"], Files: files}
+			} else if err := decode(r, &req); err != nil {
 				writeError(w, r, err)
 				return
 			}
@@ -102,6 +114,22 @@ func (a *api) chatRoutes(r chi.Router) {
 			w.WriteHeader(http.StatusNoContent)
 		}))
 		r.Get("/stream", a.asVisitor(a.widgetStream))
+		// Files download with the visitor's token in the header, never in
+		// the URL: the widget fetches them and saves the result.
+		r.Get("/attachments/{id}", a.asVisitor(func(w http.ResponseWriter, r *http.Request, v chat.Visitor) {
+			id, err := pathID(r, "id", "attachment")
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			att, f, err := a.Chat.VisitorAttachment(r.Context(), v, id)
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			defer f.Close()
+			serveFile(w, r, att, f)
+		}))
 	})
 }
 
@@ -114,6 +142,7 @@ func widgetCORS(next http.Handler) http.Handler {
 		h.Set("Access-Control-Allow-Headers", "Content-Type, "+VisitorHeader)
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Max-Age", "600")
+		h.Set("Access-Control-Expose-Headers", "Content-Disposition")
 		h.Set("Cache-Control", "no-store")
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)

@@ -311,6 +311,9 @@ type Message struct {
 	Auto     bool          `json:"auto,omitempty"`
 	Delivery *Delivery     `json:"delivery,omitempty"`
 	Email    *EmailDetails `json:"email,omitempty"`
+	// Attachments are the files of a message outside email (a chat's);
+	// mail keeps its files in email.attachments.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Event is one recorded change to a conversation.

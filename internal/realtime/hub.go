@@ -2,11 +2,16 @@
 // live streams. Services announce event ids after commit; the hub reads
 // each batch once and fans it out to every subscriber on this node. With
 // PostgreSQL, announcements travel between nodes by LISTEN/NOTIFY, so an
-// event raised on one node reaches streams connected to any other.
+// event raised on one node reaches streams connected to any other; the
+// node that raised it delivers to its own streams at once, without the
+// round trip through the database (each notice names its node, and a
+// node skips its own when they come back).
 package realtime
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"strconv"
@@ -41,13 +46,19 @@ type Presence struct {
 type Hub struct {
 	store  *store.Store
 	logger *slog.Logger
+	// node names this process in its notices, so it can skip its own.
+	node string
 
 	mu      sync.Mutex
 	subs    map[*Subscription]struct{}
 	pending []int64
 	wake    chan struct{}
-	closing chan struct{}
-	once    sync.Once
+	// outgoing holds ids delivered here and still to NOTIFY to the other
+	// nodes; a goroutine of its own sends them, off the local path.
+	outgoing   []int64
+	wakeNotify chan struct{}
+	closing    chan struct{}
+	once       sync.Once
 	// ready is closed once this node receives announcements: at once on
 	// SQLite, after the first LISTEN on PostgreSQL.
 	ready     chan struct{}
@@ -70,7 +81,9 @@ func (s *Subscription) Lagged() <-chan struct{} { return s.lagged }
 
 // NewHub returns a hub on the store.
 func NewHub(st *store.Store, logger *slog.Logger) *Hub {
-	return &Hub{store: st, logger: logger, subs: map[*Subscription]struct{}{}, wake: make(chan struct{}, 1), closing: make(chan struct{}), ready: make(chan struct{})}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return &Hub{store: st, logger: logger, node: hex.EncodeToString(b[:]), subs: map[*Subscription]struct{}{}, wake: make(chan struct{}, 1), wakeNotify: make(chan struct{}, 1), closing: make(chan struct{}), ready: make(chan struct{})}
 }
 
 // Close tells every stream to end, so a graceful shutdown does not wait
@@ -112,12 +125,16 @@ func (h *Hub) Announce(ids []int64) {
 	}
 }
 
-// Run sends announced events on until ctx ends: on SQLite straight to this
-// node's subscribers; on PostgreSQL by NOTIFY to every node, this one
-// included, whose LISTEN connection (also run here) delivers them.
+// Run sends announced events on until ctx ends: straight to this node's
+// subscribers and, on PostgreSQL, by NOTIFY to the other nodes, whose
+// LISTEN connections deliver them there. Delivering here first matters:
+// the NOTIFY round trip (a statement on the shared pool, the server's
+// notification queue, the listener's own read of the events, one notice
+// at a time) was most of a chat reply's latency on PostgreSQL.
 func (h *Hub) Run(ctx context.Context) {
 	if h.store.Dialect == store.Postgres {
 		go h.listen(ctx)
+		go h.notifier(ctx)
 	} else {
 		h.readyOnce.Do(func() { close(h.ready) })
 	}
@@ -131,15 +148,37 @@ func (h *Hub) Run(ctx context.Context) {
 		ids := h.pending
 		h.pending = nil
 		h.mu.Unlock()
+		h.deliver(ctx, ids)
 		if h.store.Dialect == store.Postgres {
-			h.notify(ctx, ids)
-		} else {
-			h.deliver(ctx, ids)
+			h.mu.Lock()
+			h.outgoing = append(h.outgoing, ids...)
+			h.mu.Unlock()
+			select {
+			case h.wakeNotify <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
 
-// notify sends ids in payloads under PostgreSQL's 8000-byte limit.
+// notifier tells the other nodes, in batches, what this one delivered.
+func (h *Hub) notifier(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wakeNotify:
+		}
+		h.mu.Lock()
+		ids := h.outgoing
+		h.outgoing = nil
+		h.mu.Unlock()
+		h.notify(ctx, ids)
+	}
+}
+
+// notify sends ids in payloads under PostgreSQL's 8000-byte limit, each
+// "node|id,id,…".
 func (h *Hub) notify(ctx context.Context, ids []int64) {
 	for len(ids) > 0 {
 		n := min(len(ids), 400)
@@ -148,7 +187,7 @@ func (h *Hub) notify(ctx context.Context, ids []int64) {
 			parts[i] = strconv.FormatInt(id, 10)
 		}
 		ids = ids[n:]
-		if _, err := h.store.Writer.ExecContext(ctx, `SELECT pg_notify($1, $2)`, Channel, strings.Join(parts, ",")); err != nil {
+		if _, err := h.store.Writer.ExecContext(ctx, `SELECT pg_notify($1, $2)`, Channel, h.node+"|"+strings.Join(parts, ",")); err != nil {
 			// Streams resync from the event log on reconnect: a lost
 			// notice delays an update but never loses it.
 			h.logger.Warn("realtime notify failed", "err", err)
@@ -185,15 +224,15 @@ func (h *Hub) deliver(ctx context.Context, ids []int64) {
 
 // PublishPresence tells every node's streams about an agent's presence.
 func (h *Hub) PublishPresence(ctx context.Context, p Presence) error {
+	h.deliverPresence(p)
 	if h.store.Dialect == store.Postgres {
 		b, err := json.Marshal(p)
 		if err != nil {
 			return err
 		}
-		_, err = h.store.Writer.ExecContext(ctx, `SELECT pg_notify($1, $2)`, PresenceChannel, string(b))
+		_, err = h.store.Writer.ExecContext(ctx, `SELECT pg_notify($1, $2)`, PresenceChannel, h.node+"|"+string(b))
 		return err
 	}
-	h.deliverPresence(p)
 	return nil
 }
 
@@ -238,15 +277,21 @@ func (h *Hub) listenOnce(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		from, payload, ok := strings.Cut(n.Payload, "|")
+		if !ok {
+			payload = n.Payload // a node from before notices were named
+		} else if from == h.node {
+			continue // delivered here when it was announced
+		}
 		if n.Channel == PresenceChannel {
 			var p Presence
-			if json.Unmarshal([]byte(n.Payload), &p) == nil {
+			if json.Unmarshal([]byte(payload), &p) == nil {
 				h.deliverPresence(p)
 			}
 			continue
 		}
 		var ids []int64
-		for _, p := range strings.Split(n.Payload, ",") {
+		for _, p := range strings.Split(payload, ",") {
 			if id, err := strconv.ParseInt(p, 10, 64); err == nil {
 				ids = append(ids, id)
 			}

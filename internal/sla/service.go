@@ -384,7 +384,18 @@ func (s *Service) calendar(ctx context.Context, tx hoursReader, id *int64) (*bus
 // the team's) business hours are open at t; true without any schedule.
 // Automation and acknowledgements ask it.
 func (s *Service) IsOpen(ctx context.Context, inboxID int64, teamID *int64, t time.Time) (bool, error) {
-	inboxes, teams, err := s.store.BusinessHoursAssignments(ctx)
+	return s.isOpen(ctx, s.store, inboxID, teamID, t)
+}
+
+// hoursSource reads assignments and schedules: the store's read pool, or
+// the caller's transaction.
+type hoursSource interface {
+	hoursReader
+	BusinessHoursAssignments(ctx context.Context) (inboxes, teams map[int64]int64, err error)
+}
+
+func (s *Service) isOpen(ctx context.Context, src hoursSource, inboxID int64, teamID *int64, t time.Time) (bool, error) {
+	inboxes, teams, err := src.BusinessHoursAssignments(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -397,11 +408,18 @@ func (s *Service) IsOpen(ctx context.Context, inboxID int64, teamID *int64, t ti
 	if !ok {
 		return true, nil
 	}
-	cal, err := s.calendar(ctx, s.store, &id)
+	cal, err := s.calendar(ctx, src, &id)
 	if err != nil {
 		return false, err
 	}
 	return cal.IsOpen(t), nil
+}
+
+// WithinBusinessHoursTx is WithinBusinessHours read in the caller's
+// transaction, for commands: they hold a connection already and must not
+// wait for another.
+func (s *Service) WithinBusinessHoursTx(ctx context.Context, tx *store.Tx, inboxID int64, at time.Time) (bool, error) {
+	return s.isOpen(ctx, tx, inboxID, nil, at)
 }
 
 // WithinBusinessHours reports whether an inbox's business hours are open

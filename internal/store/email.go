@@ -96,6 +96,15 @@ func (t *Tx) ConversationByMessageKeys(ctx context.Context, inboxID int64, keys 
 	return id, translate(err)
 }
 
+// MailedAbout reports whether the inbox has sent mail in a conversation
+// that may belong to another inbox (a chat answered by email).
+func (t *Tx) MailedAbout(ctx context.Context, inboxID, conversationID int64) (bool, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM email_messages e JOIN messages m ON m.id = e.message_id
+ WHERE e.inbox_id = $1 AND m.conversation_id = $2 AND e.direction = $3`, inboxID, conversationID, model.Outgoing).Scan(&n)
+	return n > 0, translate(err)
+}
+
 func itoa(n int) string {
 	if n < 10 {
 		return string(rune('0' + n))
@@ -225,6 +234,34 @@ func (s *Store) AttachmentByID(ctx context.Context, id int64) (model.Attachment,
 	return a, convID, inboxID, translate(err)
 }
 
+// AttachmentsOf returns the attachments of messages, by message, oldest
+// first.
+func (s *Store) AttachmentsOf(ctx context.Context, messageIDs []int64) (map[int64][]model.Attachment, error) {
+	out := map[int64][]model.Attachment{}
+	if len(messageIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(messageIDs))
+	marks := make([]string, len(messageIDs))
+	for i, id := range messageIDs {
+		args[i] = id
+		marks[i] = "$" + itoa(i+1)
+	}
+	rows, err := s.Reader.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM email_attachments a WHERE a.message_id IN (`+strings.Join(marks, ",")+`) ORDER BY a.id`, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[a.MessageID] = append(out[a.MessageID], a)
+	}
+	return out, translate(rows.Err())
+}
+
 // MessageConversation returns the conversation a message belongs to.
 func (s *Store) MessageConversation(ctx context.Context, messageID int64) (int64, error) {
 	var id int64
@@ -275,6 +312,23 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (model.Message, error
 	var created int64
 	err := s.Reader.QueryRowContext(ctx, `SELECT id, conversation_id, kind, direction, sender_type, sender_id, body, created_at
  FROM messages WHERE id = $1`, id).Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Direction, &m.SenderType, &sender, &m.Body, &created)
+	m.SenderID = int64Ptr(sender)
+	m.CreatedAt = FromMillis(created)
+	return m, translate(err)
+}
+
+// MessageWithSender returns one message with its sender's name, as
+// ListMessages gives it.
+func (s *Store) MessageWithSender(ctx context.Context, id int64) (model.Message, error) {
+	var m model.Message
+	var sender sql.NullInt64
+	var created int64
+	err := s.Reader.QueryRowContext(ctx, `SELECT m.id, m.conversation_id, m.kind, m.direction, m.sender_type, m.sender_id,
+ COALESCE(CASE m.sender_type WHEN 'user' THEN u.name WHEN 'contact' THEN ct.name ELSE 'Parley' END, ''), m.body, m.created_at
+ FROM messages m
+ LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id
+ LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id
+ WHERE m.id = $1`, id).Scan(&m.ID, &m.ConversationID, &m.Kind, &m.Direction, &m.SenderType, &sender, &m.SenderName, &m.Body, &created)
 	m.SenderID = int64Ptr(sender)
 	m.CreatedAt = FromMillis(created)
 	return m, translate(err)

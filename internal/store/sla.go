@@ -112,12 +112,26 @@ func (t *Tx) SetBusinessHoursOf(ctx context.Context, table string, id int64, hou
 
 // BusinessHoursAssignments maps inbox and team ids to their schedule ids.
 func (s *Store) BusinessHoursAssignments(ctx context.Context) (inboxes, teams map[int64]int64, err error) {
+	return businessHoursAssignments(ctx, s.Reader)
+}
+
+// BusinessHoursAssignments reads the assignments inside a transaction: a
+// command that needs them must not wait for a second connection while it
+// holds one (on PostgreSQL, where reads share the pool, 32 such commands
+// at once held every connection and waited forever).
+func (t *Tx) BusinessHoursAssignments(ctx context.Context) (inboxes, teams map[int64]int64, err error) {
+	return businessHoursAssignments(ctx, t.tx)
+}
+
+func businessHoursAssignments(ctx context.Context, s interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}) (inboxes, teams map[int64]int64, err error) {
 	inboxes, teams = map[int64]int64{}, map[int64]int64{}
 	for _, x := range []struct {
 		table string
 		into  map[int64]int64
 	}{{"inboxes", inboxes}, {"teams", teams}} {
-		rows, err := s.Reader.QueryContext(ctx, `SELECT id, business_hours_id FROM `+x.table+` WHERE business_hours_id IS NOT NULL`)
+		rows, err := s.QueryContext(ctx, `SELECT id, business_hours_id FROM `+x.table+` WHERE business_hours_id IS NOT NULL`)
 		if err != nil {
 			return nil, nil, translate(err)
 		}

@@ -322,7 +322,7 @@ func (s *Service) Vars(ctx context.Context, tx *store.Tx, actor model.Actor, c m
 	if err != nil {
 		return nil, err
 	}
-	within, err := s.hours.WithinBusinessHours(ctx, c.InboxID, s.now())
+	within, err := conversation.WithinHours(ctx, s.hours, tx, c.InboxID, s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -135,6 +137,38 @@ func TestAVisitorChatsWithAnAgentFromAThirdPartyPage(t *testing.T) {
 	if n := read(t, visitor, chromedp.Evaluate[int](`document.querySelector("#parley-chat").shadowRoot.querySelectorAll(".msg").length`)); n != 2 {
 		t.Errorf("after a reload the widget shows %d messages, want 2", n)
 	}
+
+	// Files both ways: the visitor attaches a photo, the agent sees it in
+	// the timeline; the agent attaches an invoice, the visitor downloads it.
+	dir := t.TempDir()
+	photo, invoice := filepath.Join(dir, "parcel.png"), filepath.Join(dir, "invoice.pdf")
+	testutil.NoErr(t, os.WriteFile(photo, []byte("PNG a photo of the parcel"), 0o600))
+	testutil.NoErr(t, os.WriteFile(invoice, []byte("%PDF-1.4 the invoice"), 0o600))
+	do(t, visitor,
+		chromedp.SetUploadFiles(inWidget(`form.compose input[type="file"]`), []string{photo}),
+		chromedp.WaitVisible(chromedp.JSPath(`[document.querySelector("#parley-chat").shadowRoot.querySelector(".chosen")].find(n => n.textContent.includes("parcel.png"))`)),
+		chromedp.SendKeys(inWidget(`form.compose textarea`), "The box arrived crushed\r"),
+		chromedp.WaitVisible(chromedp.JSPath(`[...document.querySelector("#parley-chat").shadowRoot.querySelectorAll(".msg.visitor a.file")].find(a => a.textContent.includes("parcel.png"))`)),
+	)
+	within(t, agent, 5*time.Second, "the agent sees the visitor's file",
+		chromedp.WaitVisible(`//div[contains(@class,"msg")][contains(., "The box arrived crushed")]//ul[@class="attachments"]//a[.="parcel.png"]`))
+	href := read(t, agent, chromedp.Evaluate[string](`[...document.querySelectorAll('.attachments a')].find(a => a.textContent === 'parcel.png').getAttribute('href')`))
+	got := read(t, agent, chromedp.Evaluate[string](`fetch(`+strconv.Quote(href)+`).then(r => r.text().then(b => r.status + ' ' + r.headers.get('X-Content-Type-Options') + ' ' + b))`, chromedp.EvalAwaitPromise))
+	if got != "200 nosniff PNG a photo of the parcel" {
+		t.Errorf("the agent downloads %q", got)
+	}
+	do(t, agent,
+		press("r"),
+		chromedp.SetUploadFiles(`#compose-files`, []string{invoice}),
+		chromedp.WaitVisible(`//span[@id="compose-file-names"][contains(., "invoice.pdf")]`),
+		chromedp.SendKeys(`#compose-body`, "Sorry! Here is the invoice for the refund."),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+	)
+	invoiceLink := chromedp.JSPath(`[...document.querySelector("#parley-chat").shadowRoot.querySelectorAll(".msg.agent a.file")].find(a => a.textContent.includes("invoice.pdf"))`)
+	within(t, visitor, 5*time.Second, "the visitor sees the agent's file", chromedp.WaitVisible(invoiceLink))
+	do(t, visitor, chromedp.Click(invoiceLink))
+	within(t, visitor, 5*time.Second, "the visitor downloads the agent's file",
+		chromedp.WaitVisible(chromedp.JSPath(`[...document.querySelector("#parley-chat").shadowRoot.querySelectorAll('a.file[data-saved="true"]')].find(a => a.textContent.includes("invoice.pdf"))`)))
 
 	// Resolved with CSAT on: the survey arrives live with rating buttons;
 	// one click rates, a comment follows.

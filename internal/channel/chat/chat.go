@@ -18,7 +18,9 @@ import (
 
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/apperr"
+	"github.com/parley-hq/parley/internal/blob"
 	"github.com/parley-hq/parley/internal/channel"
+	"github.com/parley-hq/parley/internal/channel/email"
 	"github.com/parley-hq/parley/internal/contact"
 	"github.com/parley-hq/parley/internal/conversation"
 	"github.com/parley-hq/parley/internal/model"
@@ -41,12 +43,17 @@ type Service struct {
 	conv    *conversation.Service
 	now     func() time.Time
 	limiter startLimiter
+	mail    Mailer
+	blobs   *blob.Store
 }
 
 // New returns the chat channel and hooks it to agent replies in chat inboxes.
-func New(st *store.Store, conv *conversation.Service, now func() time.Time) *Service {
-	s := &Service{store: st, conv: conv, now: now}
+// Answers to visitors who left go out by mail through mail; files live in
+// blobs.
+func New(st *store.Store, conv *conversation.Service, mail Mailer, blobs *blob.Store, now func() time.Time) *Service {
+	s := &Service{store: st, conv: conv, now: now, mail: mail, blobs: blobs}
 	conv.SetOutbound(model.ChannelChat, s.onReply)
+	conv.SetDetails(s.details)
 	return s
 }
 
@@ -244,6 +251,7 @@ type Message struct {
 	Author         string    `json:"author"`
 	Body           string    `json:"body"`
 	CreatedAt      time.Time `json:"created_at"`
+	Attachments    []File    `json:"attachments"`
 	// Survey is set on the message that asks for a rating: the widget
 	// shows rating buttons under it.
 	Survey *Survey `json:"survey,omitempty"`
@@ -258,12 +266,13 @@ type Survey struct {
 	Changeable bool `json:"changeable"`
 }
 
-func widgetMessage(m model.Message) Message {
+func widgetMessage(m model.Message, files []model.Attachment) Message {
 	from := "agent"
 	if m.Direction == model.Incoming {
 		from = "visitor"
 	}
-	return Message{ID: m.ID, ConversationID: m.ConversationID, From: from, Author: m.SenderName, Body: m.Body, CreatedAt: m.CreatedAt}
+	return Message{ID: m.ID, ConversationID: m.ConversationID, From: from, Author: m.SenderName, Body: m.Body, CreatedAt: m.CreatedAt,
+		Attachments: widgetFiles(files)}
 }
 
 // survey reads a conversation's survey for the widget (nil: none sent).
@@ -324,6 +333,8 @@ func (s *Service) History(ctx context.Context, v Visitor) (History, error) {
 	if err != nil {
 		return h, err
 	}
+	var replies []model.Message
+	surveys := map[int64]*Survey{}
 	for i := len(ids) - 1; i >= 0; i-- {
 		msgs, err := s.store.ListMessages(ctx, ids[i], 0, 500)
 		if err != nil {
@@ -333,15 +344,27 @@ func (s *Service) History(ctx context.Context, v Visitor) (History, error) {
 		if err != nil {
 			return h, err
 		}
+		if r != nil && r.MessageID != nil {
+			surveys[*r.MessageID] = sv
+		}
 		for _, m := range msgs {
 			if m.Kind == model.KindReply {
-				wm := widgetMessage(m)
-				if r != nil && r.MessageID != nil && *r.MessageID == m.ID {
-					wm.Survey = sv
-				}
-				h.Items = append(h.Items, wm)
+				replies = append(replies, m)
 			}
 		}
+	}
+	msgIDs := make([]int64, len(replies))
+	for i, m := range replies {
+		msgIDs[i] = m.ID
+	}
+	files, err := s.store.AttachmentsOf(ctx, msgIDs)
+	if err != nil {
+		return h, err
+	}
+	for _, m := range replies {
+		wm := widgetMessage(m, files[m.ID])
+		wm.Survey = surveys[m.ID]
+		h.Items = append(h.Items, wm)
 	}
 	h.Available, err = s.available(ctx, v.InboxID)
 	return h, err
@@ -358,24 +381,28 @@ func (s *Service) Owns(ctx context.Context, v Visitor, conversationID int64) (bo
 
 // MessageByID reads one message for the stream, if the visitor may see it.
 func (s *Service) MessageByID(ctx context.Context, v Visitor, conversationID, messageID int64) (Message, bool, error) {
-	msgs, err := s.store.ListMessages(ctx, conversationID, 0, 500)
+	m, err := s.store.MessageWithSender(ctx, messageID)
+	if store.IsErrNotFound(err) {
+		return Message{}, false, nil
+	} else if err != nil {
+		return Message{}, false, err
+	}
+	if m.ConversationID != conversationID || m.Kind != model.KindReply {
+		return Message{}, false, nil
+	}
+	files, err := s.store.AttachmentsOf(ctx, []int64{messageID})
 	if err != nil {
 		return Message{}, false, err
 	}
-	for _, m := range msgs {
-		if m.ID == messageID && m.Kind == model.KindReply {
-			wm := widgetMessage(m)
-			r, sv, err := s.survey(ctx, conversationID)
-			if err != nil {
-				return Message{}, false, err
-			}
-			if r != nil && r.MessageID != nil && *r.MessageID == m.ID {
-				wm.Survey = sv
-			}
-			return wm, true, nil
-		}
+	wm := widgetMessage(m, files[messageID])
+	r, sv, err := s.survey(ctx, conversationID)
+	if err != nil {
+		return Message{}, false, err
 	}
-	return Message{}, false, nil
+	if r != nil && r.MessageID != nil && *r.MessageID == m.ID {
+		wm.Survey = sv
+	}
+	return wm, true, nil
 }
 
 // SendRequest is a visitor's message.
@@ -384,6 +411,8 @@ type SendRequest struct {
 	// ClientID is the widget's id of the message: a resend after a lost
 	// answer does not post it twice.
 	ClientID string `json:"client_id"`
+	// Files are attached files (PutFile), sent as multipart/form-data.
+	Files []model.Attachment `json:"-"`
 }
 
 // Send records a visitor's message.
@@ -395,7 +424,7 @@ func (s *Service) Send(ctx context.Context, v Visitor, req SendRequest) (Message
 	if req.ClientID != "" {
 		key = "chat:" + strconv.FormatInt(v.ID, 10) + ":" + req.ClientID
 	}
-	got, err := s.conv.ReceiveKeyed(ctx, conversation.Inbound{InboxID: v.InboxID, ContactID: v.ContactID, Body: req.Body, MessageKey: key})
+	got, err := s.conv.ReceiveKeyed(ctx, conversation.Inbound{InboxID: v.InboxID, ContactID: v.ContactID, Body: req.Body, MessageKey: key, Files: req.Files})
 	if err != nil {
 		return Message{}, err
 	}
@@ -406,7 +435,8 @@ func (s *Service) Send(ctx context.Context, v Visitor, req SendRequest) (Message
 	if m.SenderName == "" {
 		m.SenderName = got.Conversation.Contact.Name
 	}
-	return widgetMessage(m), nil
+	files, err := s.store.AttachmentsOf(ctx, []int64{m.ID})
+	return widgetMessage(m, files[m.ID]), err
 }
 
 // EmailRequest leaves an address for answers when nobody is available.
@@ -459,27 +489,67 @@ func (s *Service) Touch(ctx context.Context, v Visitor) error {
 	return s.store.TouchVisitor(ctx, v.ID, s.now())
 }
 
-// onReply queues an agent's reply for email when the visitor is not on
-// the page to read it: none of their widget sessions was seen within
-// OnlineWindow, and they left an address. The email channel sends
-// pending email deliveries; until it exists they wait in the delivery log.
+// Mailer sends a chat answer as mail from an email inbox, in the answer's
+// transaction (the email channel's QueueFrom).
+type Mailer interface {
+	QueueFrom(ctx context.Context, tx *store.Tx, emailInboxID int64, conv model.Conversation, msg model.Message, to string) error
+}
+
+// onReply sends an agent's reply by email when the visitor is not on the
+// page to read it: none of their widget sessions was seen within
+// OnlineWindow, and they left an address. The mail leaves from the email
+// inbox the chat inbox names (email_inbox_id), as a durable job whose
+// status shows on the message; a chat inbox without one records the
+// answer as a failed email delivery in its delivery log, saying why.
 func (s *Service) onReply(ctx context.Context, tx *store.Tx, c model.Conversation, inbox model.Inbox, msg model.Message) error {
-	lastSeen, email, err := tx.VisitorPresence(ctx, inbox.ID, c.Contact.ID)
+	lastSeen, addr, err := tx.VisitorPresence(ctx, inbox.ID, c.Contact.ID)
 	if err != nil {
 		return err
 	}
-	if email == "" {
-		email = c.Contact.Email
+	if addr == "" {
+		addr = c.Contact.Email
 	}
-	if email == "" || msg.CreatedAt.Sub(lastSeen) < OnlineWindow {
+	if addr == "" || msg.CreatedAt.Sub(lastSeen) < OnlineWindow {
 		return nil
 	}
-	payload, err := json.Marshal(map[string]any{"to": email, "subject": "Re: " + c.Subject, "body": msg.Body,
+	st := channel.SettingsOf(inbox)
+	problem := "the chat inbox has no email_inbox_id to send answers from"
+	if st.EmailInboxID != 0 && s.mail != nil {
+		err := s.mail.QueueFrom(ctx, tx, st.EmailInboxID, c, msg, addr)
+		if !errors.Is(err, email.ErrNoMailInbox) {
+			return err
+		}
+		problem = err.Error()
+	}
+	payload, err := json.Marshal(map[string]any{"to": addr, "subject": "Re: " + c.Subject, "body": msg.Body,
 		"from_name": msg.SenderName, "conversation_id": c.ID, "message_id": msg.ID})
 	if err != nil {
 		return err
 	}
-	_, err = tx.CreateDelivery(ctx, store.Delivery{InboxID: inbox.ID, ConversationID: c.ID, MessageID: msg.ID, Kind: "email",
-		Target: email, Payload: string(payload), CreatedAt: msg.CreatedAt})
-	return err
+	id, err := tx.CreateDelivery(ctx, store.Delivery{InboxID: inbox.ID, ConversationID: c.ID, MessageID: msg.ID, Kind: "email",
+		Target: addr, Payload: string(payload), CreatedAt: msg.CreatedAt})
+	if err != nil {
+		return err
+	}
+	return tx.FailDelivery(ctx, id, problem, msg.CreatedAt)
+}
+
+// MaxAttachmentLimit is the highest max_attachment_bytes an admin may set.
+const MaxAttachmentLimit = 50 << 20
+
+// CheckSettings validates a chat inbox's settings for the inbox service:
+// problems by field, none when they are fine.
+func CheckSettings(raw json.RawMessage) map[string]string {
+	var st channel.Settings
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return map[string]string{"settings": "must be {widget_key, secret, greeting, prechat_fields, email_inbox_id, max_attachment_bytes} with those types"}
+	}
+	fields := map[string]string{}
+	if st.EmailInboxID < 0 {
+		fields["settings.email_inbox_id"] = "must be the id of an email inbox"
+	}
+	if st.MaxAttachmentBytes < 0 || st.MaxAttachmentBytes > MaxAttachmentLimit {
+		fields["settings.max_attachment_bytes"] = "must be between 1 and 52428800 (50 MB); 0 means the default, 10 MB"
+	}
+	return fields
 }

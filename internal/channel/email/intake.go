@@ -347,7 +347,16 @@ func (c *Channel) thread(ctx context.Context, tx *store.Tx, inbox model.Inbox, s
 		} else if err != nil {
 			return 0, err
 		}
-		if conv.InboxID == inbox.ID && conv.Contact.ID == contactID {
+		if conv.Contact.ID != contactID {
+			continue
+		}
+		if conv.InboxID == inbox.ID {
+			return conv.ID, nil
+		}
+		// A chat answered by mail from this inbox (QueueFrom) continues too.
+		if mailed, err := tx.MailedAbout(ctx, inbox.ID, conv.ID); err != nil {
+			return 0, err
+		} else if mailed {
 			return conv.ID, nil
 		}
 	}

@@ -47,10 +47,49 @@ func (c *Channel) enqueueReply(ctx context.Context, tx *store.Tx, conv model.Con
 		// prepared): the reply is recorded, and nothing claims to send it.
 		return nil
 	}
-	in := store.EmailMessageInsert{InboxID: inbox.ID, MessageKey: c.newMessageID(s.Address, msg.ID), MessageID: msg.ID,
-		Direction: model.Outgoing, From: s.Address, To: conv.Contact.Email, Subject: ReplySubject(conv.Subject, conv.ID),
+	return c.queue(ctx, tx, inbox.ID, s, conv, msg, conv.Contact.Email)
+}
+
+// QueueFrom sends msg, an agent's reply in another channel's conversation
+// (a chat whose visitor has left), as mail from the email inbox
+// emailInboxID to the address to. It runs in the reply's transaction and
+// works like an email reply: a durable job with retries, the status on the
+// message, and threading headers and a reply address of that email inbox,
+// so the customer's answer by mail lands back in the same conversation.
+func (c *Channel) QueueFrom(ctx context.Context, tx *store.Tx, emailInboxID int64, conv model.Conversation, msg model.Message, to string) error {
+	inbox, err := tx.InboxByID(ctx, emailInboxID)
+	if err != nil && !store.IsErrNotFound(err) {
+		return err
+	}
+	s, _ := ParseSettings(inbox.Settings)
+	problem := ""
+	switch {
+	case err != nil || inbox.Channel != model.ChannelEmail:
+		problem = ErrNoMailInbox.Error()
+	case s.Address == "":
+		problem = "the email inbox has no address to send from"
+	case s.SMTP == nil || s.SMTP.Host == "":
+		problem = errNotConfigured.Error()
+	}
+	if problem != "" {
+		if inbox.Channel != model.ChannelEmail {
+			return ErrNoMailInbox // no email inbox to record the mail in: the caller logs it
+		}
+		// Say so on the message rather than pretend it was sent.
+		return tx.CreateEmailMessage(ctx, store.EmailMessageInsert{InboxID: inbox.ID, MessageKey: c.newMessageID(s.Address, msg.ID),
+			MessageID: msg.ID, Direction: model.Outgoing, From: s.Address, To: to, Subject: ReplySubject(conv.Subject, conv.ID),
+			DeliveryStatus: "failed", DeliveryError: problem, Now: msg.CreatedAt})
+	}
+	return c.queue(ctx, tx, inbox.ID, s, conv, msg, to)
+}
+
+// queue records the reply as outgoing mail of inbox inboxID and inserts
+// its send job.
+func (c *Channel) queue(ctx context.Context, tx *store.Tx, inboxID int64, s Settings, conv model.Conversation, msg model.Message, to string) error {
+	in := store.EmailMessageInsert{InboxID: inboxID, MessageKey: c.newMessageID(s.Address, msg.ID), MessageID: msg.ID,
+		Direction: model.Outgoing, From: s.Address, To: to, Subject: ReplySubject(conv.Subject, conv.ID),
 		DeliveryStatus: "queued", Now: msg.CreatedAt}
-	if conv.Contact.Email == "" {
+	if to == "" {
 		// Nothing to send to: say so on the message rather than retry.
 		in.DeliveryStatus, in.DeliveryError = "failed", "the contact has no email address"
 		return tx.CreateEmailMessage(ctx, in)
@@ -146,6 +185,10 @@ func (c *Channel) finalDelivery(ctx context.Context, messageID int64, status, er
 		return tx.SetDelivery(ctx, messageID, status, errText, attempts, at)
 	})
 }
+
+// ErrNoMailInbox is QueueFrom's answer when the inbox it is given is not
+// an email inbox.
+var ErrNoMailInbox = errors.New("the chat inbox's email_inbox_id does not name an email inbox")
 
 var errNotConfigured = errors.New("the inbox has no SMTP server configured")
 

@@ -352,7 +352,7 @@ func (w *walker) leaf(e *message.Entity, mediaType string, params map[string]str
 	if filename == "" {
 		filename = params["name"]
 	}
-	filename = safeFilename(decodeHeader(filename))
+	filename = SafeFilename(decodeHeader(filename))
 	isAttachment := disp == "attachment" || (filename != "" && disp != "inline" && !strings.HasPrefix(mediaType, "text/"))
 	switch {
 	case (mediaType == "text/plain" || mediaType == "text/html") && !isAttachment && filename == "":
@@ -410,7 +410,9 @@ func (w *walker) readText(e *message.Entity, params map[string]string) string {
 	return cleanText(strings.ToValidUTF8(string(b), "\uFFFD"))
 }
 
-func safeFilename(name string) string {
+// SafeFilename makes a sender's file name safe to store and serve: a base
+// name, no control characters or quotes, at most 200 bytes.
+func SafeFilename(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(strings.TrimSpace(name))
 	if name == "." || name == "/" || name == ".." {

@@ -45,6 +45,24 @@ export async function api(method, path, body, { headers: extraHeaders = {}, keep
   return { ok: res.ok, status: res.status, data };
 }
 
+// upload sends a message with files as multipart/form-data: the same
+// fields as the JSON request, and each file as "file".
+async function upload(path, req, files) {
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(req)) if (k !== 'template_id' && v !== undefined && v !== null) fd.append(k, String(v));
+  for (const f of files) fd.append('file', f);
+  const res = await fetch('/api/v1' + path, { method: 'POST', headers: { 'X-CSRF-Token': csrf }, credentials: 'same-origin', body: fd });
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  return { ok: res.ok, status: res.status, data };
+}
+
+function showFileNames(form) {
+  const names = [...(form.querySelector('#compose-files')?.files || [])].map(f => f.name).join(', ');
+  const out = form.querySelector('#compose-file-names');
+  if (out) out.textContent = names;
+}
+
 async function fragment(path) {
   const res = await fetch(path, { credentials: 'same-origin' });
   if (res.status === 401) { location.href = '/login?next=' + encodeURIComponent(location.pathname + location.search); return null; }
@@ -311,7 +329,8 @@ function focusComposer(mode) {
 async function send(then, force = false) {
   const form = composer();
   const body = form.querySelector('textarea').value;
-  if (!body.trim()) { toast('Write something first.', true); return; }
+  const files = form.querySelector('#compose-files')?.files;
+  if (!body.trim() && !files?.length) { toast('Write something first.', true); return; }
   const id = state.openId;
   const req = { body, kind: form.dataset.mode === 'note' ? 'note' : 'reply' };
   if (then) req.status = then;
@@ -320,9 +339,10 @@ async function send(then, force = false) {
   const buttons = form.querySelectorAll('button[type=submit]');
   buttons.forEach(b => { b.disabled = true; });
   let res;
-  try { res = await api('POST', `/conversations/${id}/messages`, req); }
+  try { res = files?.length ? await upload(`/conversations/${id}/messages`, req, files) : await api('POST', `/conversations/${id}/messages`, req); }
   finally { buttons.forEach(b => { b.disabled = false; }); }
   if (res.ok) localStorage.removeItem(draftKey(id));
+  if (res.ok && files?.length) { form.querySelector('#compose-files').value = ''; showFileNames(form); }
   if (id !== state.openId) { // the agent moved on while it was sending
     toast(res.ok ? `Sent to #${id}` : `#${id}: ${errorText(res)}`, !res.ok);
     refreshList();
@@ -804,6 +824,7 @@ async function loadMore(link) {
 
 document.addEventListener('change', e => {
   const t = e.target;
+  if (t.id === 'compose-files') { showFileNames(composer()); return; }
   if (t.matches('select[data-field]')) {
     const f = t.dataset.field;
     let v = t.value;

@@ -46,6 +46,13 @@
     button.send, form.prechat button, .notice button { background: #3454d1; color: #fff; border: 0; border-radius: 6px; padding: 8px 12px; cursor: pointer; font: inherit; }
     form.compose { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #eee; }
     form.compose textarea { resize: none; height: 40px; }
+    .attach { display: flex; align-items: center; cursor: pointer; font-size: 18px; padding: 0 2px; }
+    .attach input { position: absolute; width: 1px; height: 1px; opacity: 0; }
+    .chosen { font-size: 12px; color: #555; padding: 0 12px; }
+    .chosen:empty { display: none; }
+    .files { display: flex; flex-direction: column; gap: 2px; margin-top: 4px; }
+    a.file { color: inherit; text-decoration: underline; cursor: pointer; font-size: 13px; }
+    a.file small { opacity: .7; }
     .error { color: #b00020; font-size: 12px; padding: 0 12px; }
     .survey { align-self: flex-start; display: flex; flex-direction: column; gap: 6px; max-width: 90%; }
     .survey .stars { display: flex; gap: 4px; }
@@ -81,9 +88,12 @@
   const errorLine = el('div', { class: 'error', role: 'alert' });
   const prechat = el('form', { class: 'prechat', hidden: true });
   const input = el('textarea', { name: 'body', placeholder: 'Write a message…', 'aria-label': 'Message' });
-  const compose = el('form', { class: 'compose', hidden: true }, input, el('button', { class: 'send', type: 'submit' }, 'Send'));
+  const fileInput = el('input', { type: 'file', name: 'file', 'aria-label': 'Attach a file' });
+  const chosen = el('div', { class: 'chosen', 'aria-live': 'polite' });
+  const compose = el('form', { class: 'compose', hidden: true }, el('label', { class: 'attach', title: 'Attach a file' }, '📎', fileInput), input,
+    el('button', { class: 'send', type: 'submit' }, 'Send'));
   const panel = el('div', { class: 'panel', hidden: true, role: 'dialog', 'aria-label': 'Chat' },
-    el('header', {}, title, status), notice, log, typing, errorLine, prechat, compose);
+    el('header', {}, title, status), notice, log, typing, errorLine, chosen, prechat, compose);
   root.append(launcher, panel);
 
   let config = null;
@@ -97,8 +107,9 @@
   async function call(method, path, body) {
     const headers = {};
     if (token) headers['X-Parley-Visitor'] = token;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
+    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : form ? body : JSON.stringify(body) });
     const json = await res.json().catch(() => null);
     if (!res.ok) {
       const err = new Error(json?.error?.message || 'Something went wrong.');
@@ -112,7 +123,8 @@
     if (shown.has(m.id)) return;
     shown.add(m.id);
     const author = m.from === 'agent' ? el('span', { class: 'author' }, m.author) : '';
-    log.append(el('div', { class: 'msg ' + m.from, 'data-id': String(m.id) }, author, m.body));
+    const files = (m.attachments || []).map(fileLink);
+    log.append(el('div', { class: 'msg ' + m.from, 'data-id': String(m.id) }, author, m.body, files.length ? el('div', { class: 'files' }, ...files) : ''));
     if (m.survey) log.append(surveyBlock(m.survey));
     log.scrollTop = log.scrollHeight;
     if (m.from === 'agent') { typing.textContent = ''; }
@@ -152,6 +164,29 @@
     };
     render(sv);
     return box;
+  }
+
+  const sizeText = n => n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : n >= 1024 ? Math.round(n / 1024) + ' KB' : n + ' B';
+
+  // A file downloads with the visitor's token in a header, never in a URL:
+  // fetched, then saved from a blob: URL under its own name.
+  function fileLink(f) {
+    const a = el('a', { class: 'file', href: '#', 'data-file': String(f.id) }, '📎 ' + f.filename + ' ', el('small', {}, sizeText(f.size)));
+    a.addEventListener('click', async e => {
+      e.preventDefault();
+      try {
+        const res = await fetch(base + f.url, { headers: { 'X-Parley-Visitor': token } });
+        if (!res.ok) throw new Error('The file could not be downloaded.');
+        const url = URL.createObjectURL(await res.blob());
+        const save = el('a', { href: url, download: f.filename });
+        root.append(save);
+        save.click();
+        save.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+        a.dataset.saved = 'true';
+      } catch (err) { errorLine.textContent = err.message; }
+    });
+    return a;
   }
 
   function setAvailable(available) {
@@ -279,15 +314,29 @@
   compose.addEventListener('submit', async e => {
     e.preventDefault();
     const body = input.value.trim();
-    if (!body) return;
+    const file = fileInput.files[0];
+    if (!body && !file) return;
     errorLine.textContent = '';
     const clientId = Date.now().toString(36) + '-' + (++sending);
+    let req = { body, client_id: clientId };
+    if (file) {
+      req = new FormData();
+      req.append('body', body);
+      req.append('client_id', clientId);
+      req.append('file', file);
+    }
     try {
-      const m = await call('POST', '/widget/messages', { body, client_id: clientId });
+      const m = await call('POST', '/widget/messages', req);
       input.value = '';
+      fileInput.value = '';
+      chosen.textContent = '';
       typedAt = 0; // the next words are a new message: tell the agents at once
       show(m);
     } catch (err) { errorLine.textContent = err.message; }
+  });
+  fileInput.addEventListener('change', () => {
+    const f = fileInput.files[0];
+    chosen.textContent = f ? `📎 ${f.name} (${sizeText(f.size)}) will be sent with your message` : '';
   });
   // Agents see "… is typing", at most one notice every 3 seconds.
   input.addEventListener('input', () => {
