@@ -131,6 +131,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Email = email.New(st, a.Conversations, a.Blobs, q, cfg.Now, cfg.Logger)
 	a.Email.RegisterWorkers(q.Workers)
 	a.SLA = sla.New(st, a.Conversations, q, cfg.Now, cfg.Logger)
+	a.SLA.SetMailer(func(ctx context.Context, to, subject, text, key string) error {
+		err := a.Email.SendNotice(ctx, email.Notice{To: to, Subject: subject, Text: text, Key: key})
+		if errors.Is(err, email.ErrNoSender) {
+			return sla.ErrNoMailServer
+		}
+		return err
+	})
 	a.SLA.RegisterWorkers(q.Workers)
 	// Report facts are kept in each command's transaction, after the SLA
 	// clocks, so that outcomes the clocks record are counted at once.

@@ -2,6 +2,8 @@ package sla
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/parley-hq/parley/internal/apperr"
@@ -49,17 +51,47 @@ func (s *Service) notify(ctx context.Context, w *conversation.Writer, c *model.C
 		"notification_ids": ids})
 }
 
-// sendEmail delivers a notification's email. Parley has no outgoing mail
-// server setting yet, so the notification is marked skipped and the
-// reason logged; the in-app notification stands either way.
+// Mailer sends Parley's own mail to one of its users; key names the mail
+// so a retried send is recognisable as the same one. It returns
+// ErrNoMailServer when nothing can send mail.
+type Mailer func(ctx context.Context, to, subject, text, key string) error
+
+// ErrNoMailServer means no mail server is configured to send with.
+var ErrNoMailServer = errors.New("no SMTP server is configured")
+
+// SetMailer gives the service a way to send notification emails.
+func (s *Service) SetMailer(m Mailer) { s.mail = m }
+
+// sendEmail delivers a notification's email through the mailer. Without
+// a mail server the notification is marked skipped and the reason logged;
+// the in-app notification stands either way. A failed send is retried by
+// the queue.
 func (s *Service) sendEmail(ctx context.Context, a EmailArgs) error {
 	n, err := s.store.NotificationByID(ctx, a.NotificationID)
 	if err != nil || n.EmailStatus != "queued" {
 		return nil // gone or already handled
 	}
-	s.logger.Info("notification email not sent: no SMTP server is configured",
-		"notification_id", n.ID, "user_id", n.UserID, "kind", n.Kind)
-	return s.store.SetNotificationEmail(ctx, n.ID, "skipped", "no SMTP server is configured")
+	err = ErrNoMailServer
+	if s.mail != nil {
+		var u model.User
+		if u, err = s.store.UserByID(ctx, n.UserID); err != nil {
+			return err
+		}
+		text := n.Body
+		if n.ConversationID != nil {
+			text += fmt.Sprintf("\n\nConversation #%d", *n.ConversationID)
+		}
+		err = s.mail(ctx, u.Email, n.Title, text, fmt.Sprintf("notification.%d", n.ID))
+	}
+	switch {
+	case errors.Is(err, ErrNoMailServer):
+		s.logger.Info("notification email not sent: no SMTP server is configured",
+			"notification_id", n.ID, "user_id", n.UserID, "kind", n.Kind)
+		return s.store.SetNotificationEmail(ctx, n.ID, "skipped", "no SMTP server is configured")
+	case err != nil:
+		return err
+	}
+	return s.store.SetNotificationEmail(ctx, n.ID, "sent", "")
 }
 
 // NotificationList is the bell: the caller's newest notifications and how

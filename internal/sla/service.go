@@ -32,6 +32,7 @@ type Service struct {
 	jobs          Scheduler
 	now           func() time.Time
 	logger        *slog.Logger
+	mail          Mailer
 	// calendars caches compiled schedules by id and update time.
 	mu        sync.Mutex
 	calendars map[calendarKey]*businesshours.Calendar

@@ -486,3 +486,35 @@ func TestAutomaticReplyDoesNotMeetNextResponse(t *testing.T) {
 		}
 	})
 }
+
+// An escalation that notifies by email sends the mail through the SMTP
+// server of an email inbox, and the notification shows it sent.
+func TestBreachNotifiesByEmail(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		f := setup(t, e)
+		mail, port := testutil.StartMailSink(t)
+		_, err := e.Accounts.CreateInbox(ctx, model.System, account.InboxCreateRequest{Name: "Mail", Channel: model.ChannelEmail,
+			Settings: []byte(fmt.Sprintf(`{"address":"help@acme.test","smtp":{"host":"127.0.0.1","port":%d,"tls":"none"}}`, port))})
+		testutil.NoErr(t, err)
+		team, err := e.Accounts.CreateTeam(ctx, model.System, account.TeamCreateRequest{Name: "Tier 2"})
+		testutil.NoErr(t, err)
+		_, err = e.Accounts.AddTeamMember(ctx, model.System, team.ID, f.supervisor.UserID)
+		testutil.NoErr(t, err)
+		f.policy(t, map[string]any{"name": "Urgent", "first_response": "1h",
+			"escalation": map[string]any{"on_breach": map[string]any{"team_id": team.ID, "notify_team": true, "email": true}}})
+		c := f.create(t)
+		e.Clock.Advance(2 * time.Hour)
+		e.StartJobs(t)
+		waitFor(t, func() bool {
+			ns, _ := e.Store.ListNotifications(ctx, f.supervisor.UserID, 10)
+			return len(ns) == 1 && ns[0].EmailStatus == "sent"
+		}, "the supervisor's notification, its email sent")
+		got := mail.Mails()
+		if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "sup@example.com" {
+			t.Fatalf("mails sent: %+v", got)
+		}
+		if raw := string(got[0].Raw); !strings.Contains(raw, fmt.Sprintf("Conversation #%d", c.ID)) || !strings.Contains(raw, "From: ") {
+			t.Errorf("the mail reads:\n%s", raw)
+		}
+	})
+}
