@@ -25,7 +25,7 @@ const (
 	bulkChunk     = 200
 	// bulkParallelism is how many conversations of a chunk change at once
 	// on PostgreSQL.
-	bulkParallelism = 4
+	bulkParallelism = 8
 )
 
 // BulkRequest changes many conversations at once, named by ids or by a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/parley-hq/parley/internal/search"
 	"strings"
@@ -600,10 +601,20 @@ func tagsFor(ctx context.Context, q querier, ids []int64) (map[int64][]string, e
 }
 
 // EnsureTag returns the id of the named tag, creating it if needed.
+// An existing tag is only read: an upsert would lock its row until the
+// transaction ends, so every conversation tagged at once would wait for the
+// one before (a bulk tagging on PostgreSQL ran one at a time).
 func (t *Tx) EnsureTag(ctx context.Context, name string) (int64, error) {
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES ($1)
- ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM tags WHERE name = $1`, name).Scan(&id)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return id, translate(err)
+	}
+	err = t.tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Another transaction made it first; it has committed by now.
+		err = t.tx.QueryRowContext(ctx, `SELECT id FROM tags WHERE name = $1`, name).Scan(&id)
+	}
 	return id, translate(err)
 }
 
