@@ -123,7 +123,18 @@ func openPostgres(ctx context.Context, databaseURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{Dialect: Postgres, Writer: db, Reader: db, URL: databaseURL, Search: PostgresSearchTuning}, nil
+	// Reads outside a transaction have a pool of their own, as on SQLite:
+	// when every write connection is busy, reads (event streams, lists)
+	// would otherwise queue behind the writes.
+	reader, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	reader.SetMaxOpenConns(16)
+	reader.SetMaxIdleConns(16)
+	reader.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{Dialect: Postgres, Writer: db, Reader: reader, URL: databaseURL, Search: PostgresSearchTuning}, nil
 }
 
 // Close closes the pools.
