@@ -154,6 +154,17 @@ func (t *Tx) EraseContactData(ctx context.Context, group []int64, display func(i
 		if _, err := t.execChunks(ctx, `UPDATE conversations SET subject = $1, preview = $1 WHERE id IN (%s)`, convs, ErasedText); err != nil {
 			return e, err
 		}
+		// Events and merge snapshots copied the subject (and a contact's
+		// name or address) when they were written.
+		if err := t.scrubJSON(ctx, `SELECT id, before, after FROM conversation_events WHERE conversation_id IN (%s)
+ AND (before LIKE '%%"subject"%%' OR after LIKE '%%"subject"%%' OR before LIKE '%%"email"%%' OR after LIKE '%%"email"%%')`,
+			`UPDATE conversation_events SET before = $2, after = $3 WHERE id = $1`, convs); err != nil {
+			return e, err
+		}
+		if err := t.scrubJSON(ctx, `SELECT id, source_snapshot, '' FROM conversation_merges WHERE source_id IN (%s)`,
+			`UPDATE conversation_merges SET source_snapshot = $2 WHERE id = $1`, convs); err != nil {
+			return e, err
+		}
 		if n, err = t.execChunks(ctx, `UPDATE calls SET caller = '', callee = '', recording_url = '', transcript = '' WHERE conversation_id IN (%s)`, convs); err != nil {
 			return e, err
 		}
@@ -256,4 +267,78 @@ func (s *Store) ContactConversationIDs(ctx context.Context, contactID int64) ([]
 func (s *Store) AllContactNotes(ctx context.Context, contactID int64) ([]model.ContactNote, error) {
 	return scanNotes(s.Reader.QueryContext(ctx, `SELECT `+noteColumns+` FROM contact_notes n LEFT JOIN users u ON u.id = n.author_id
  WHERE n.contact_id = $1 ORDER BY n.id`, contactID))
+}
+
+// erasedKeys are the JSON keys whose text values an erasure replaces
+// wherever they were copied: a conversation's subject and preview, a
+// contact's name, address and number.
+var erasedKeys = map[string]bool{"subject": true, "preview": true, "name": true, "email": true, "phone": true, "from": true, "to": true}
+
+func scrubValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if _, isText := val.(string); isText && erasedKeys[k] && val != "" {
+				x[k] = ErasedText
+			} else {
+				x[k] = scrubValue(val)
+			}
+		}
+	case []any:
+		for i := range x {
+			x[i] = scrubValue(x[i])
+		}
+	}
+	return v
+}
+
+// scrubJSON rewrites JSON text columns (one or two, read by sel as id,
+// a, b over the chunked ids) with erasedKeys replaced, through upd ($1
+// id, $2 a, $3 b; one column: $2 only).
+func (t *Tx) scrubJSON(ctx context.Context, sel, upd string, ids []int64) error {
+	type row struct {
+		id   int64
+		a, b sql.NullString
+	}
+	var rows []row
+	err := forChunks(ids, 0, func(ph string, chunk []any) error {
+		rs, err := t.tx.QueryContext(ctx, fmt.Sprintf(sel, ph), chunk...)
+		if err != nil {
+			return translate(err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var r row
+			if err := rs.Scan(&r.id, &r.a, &r.b); err != nil {
+				return translate(err)
+			}
+			rows = append(rows, r)
+		}
+		return translate(rs.Err())
+	})
+	if err != nil {
+		return err
+	}
+	scrub := func(s sql.NullString) any {
+		if !s.Valid {
+			return nil
+		}
+		var v any
+		if json.Unmarshal([]byte(s.String), &v) != nil {
+			return s.String
+		}
+		b, _ := json.Marshal(scrubValue(v))
+		return string(b)
+	}
+	two := strings.Contains(upd, "$3")
+	for _, r := range rows {
+		args := []any{r.id, scrub(r.a)}
+		if two {
+			args = append(args, scrub(r.b))
+		}
+		if _, err := t.tx.ExecContext(ctx, upd, args...); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
