@@ -55,7 +55,8 @@ func (f *fixture) zelda(t *testing.T) zelda {
 
 	var pc conv
 	f.call(t, f.adminTok, "POST", api+"/conversations", map[string]any{"inbox_id": f.inboxP, "contact": map[string]any{"id": z.id},
-		"subject": "Callback", "message": map[string]any{"body": "Please call me about the quokkafish", "direction": "incoming"}}, http.StatusCreated).Decode(t, &pc)
+		"subject": "Callback", "message": map[string]any{"body": "Please call me about the quokkafish", "direction": "incoming"}}, http.StatusCreated,
+		"Idempotency-Key", "zq-phone").Decode(t, &pc)
 	z.phoneConv = pc.ID
 	f.call(t, f.aTok, "POST", convPath(z.phoneConv)+"/calls", map[string]any{"direction": "inbound", "outcome": "answered", "duration_seconds": 90,
 		"caller": "+447700900111", "transcript": "Zelda: the quokkafish is late", "notes": "Promised a call back"}, http.StatusCreated)
@@ -156,6 +157,11 @@ func TestContactErase(t *testing.T) {
 				t.Fatalf("before erasure, search %q found %v", q, got)
 			}
 		}
+		var before string
+		testutil.NoErr(t, e.Store.Reader.QueryRow(`SELECT body FROM idempotency_keys WHERE key = 'zq-phone'`).Scan(&before))
+		if !strings.Contains(before, "Zelda") {
+			t.Fatalf("the kept idempotent answer does not name the contact: %s", before)
+		}
 		reason := map[string]any{"reason": "Erasure request by email, 2026-03-01"}
 		for _, tok := range []string{f.supTok, f.aTok} {
 			checkError(t, e.Call(t, tok, "POST", contactPath(z.id)+"/erase", reason), http.StatusForbidden, "forbidden", "")
@@ -184,6 +190,9 @@ func TestContactErase(t *testing.T) {
 			convPath(z.phoneConv) + "/messages", convPath(z.phoneConv) + "/calls", convPath(z.mailConv) + "/events", api + "/conversations?limit=200"} {
 			reads[p] = string(f.call(t, f.adminTok, "GET", p, nil, http.StatusOK).Body)
 		}
+		var kept string
+		testutil.NoErr(t, e.Store.Reader.QueryRow(`SELECT COALESCE(MAX(body), '') FROM idempotency_keys`).Scan(&kept))
+		reads["idempotency answers"] = kept
 		for what, text := range reads {
 			for _, s := range zeldaSecrets {
 				if strings.Contains(strings.ToLower(text), s) {

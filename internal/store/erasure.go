@@ -182,6 +182,21 @@ func (t *Tx) EraseContactData(ctx context.Context, group []int64, display func(i
  status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, updated_at = $1 WHERE conversation_id IN (%s)`, convs, Millis(now)); err != nil {
 			return e, err
 		}
+		// Answers kept for Idempotency-Key replays may show the contact;
+		// those naming them go (a retry with such a key runs again).
+		values, err := scanStrings(t.tx.QueryContext(ctx, `SELECT value FROM contact_identities WHERE contact_id = $1
+ UNION SELECT name FROM contacts WHERE id = $1`, cid))
+		if err != nil {
+			return e, err
+		}
+		for _, v := range values {
+			if len(v) < 4 {
+				continue // too short to name anyone; would match unrelated answers
+			}
+			if _, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE LOWER(body) LIKE $1 ESCAPE '\'`, likePattern(v)); err != nil {
+				return e, translate(err)
+			}
+		}
 		if _, err := t.tx.ExecContext(ctx, `DELETE FROM chat_visitors WHERE identity IN (SELECT value FROM contact_identities WHERE contact_id = $1 AND kind = 'external')`, cid); err != nil {
 			return e, translate(err)
 		}
@@ -341,4 +356,20 @@ func (t *Tx) scrubJSON(ctx context.Context, sel, upd string, ids []int64) error 
 		}
 	}
 	return nil
+}
+
+func scanStrings(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err())
 }
