@@ -23,3 +23,9 @@ END;
 $$;
 CREATE TRIGGER contact_erasures_frozen BEFORE UPDATE OR DELETE ON contact_erasures
   FOR EACH ROW EXECUTE FUNCTION contact_erasures_frozen();
+
+-- An erasure finds a contact's rows in these by conversation or identity;
+-- without these indexes each would be a scan of the whole table.
+CREATE INDEX channel_deliveries_conversation ON channel_deliveries(conversation_id);
+CREATE INDEX notifications_conversation ON notifications(conversation_id);
+CREATE INDEX chat_visitors_identity ON chat_visitors(identity);

@@ -22,3 +22,9 @@ END;
 CREATE TRIGGER contact_erasures_no_delete BEFORE DELETE ON contact_erasures BEGIN
   SELECT RAISE(ABORT, 'contact erasures cannot be deleted');
 END;
+
+-- An erasure finds a contact's rows in these by conversation or identity;
+-- without these indexes each would be a scan of the whole table.
+CREATE INDEX channel_deliveries_conversation ON channel_deliveries(conversation_id);
+CREATE INDEX notifications_conversation ON notifications(conversation_id);
+CREATE INDEX chat_visitors_identity ON chat_visitors(identity);
