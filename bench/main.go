@@ -10,6 +10,7 @@
 //	go run ./bench -suite web -data DIR              # issue 3, on a generated dataset
 //	go run ./bench -suite triage -database URL       # issue 4, on a generated dataset
 //	go run ./bench -suite profiles -data DIR         # issue 5 profiles, on a generated dataset
+//	go run ./bench -suite gdpr -data DIR             # issue 5 export and erasure (erases contacts: use a copy)
 //	go run ./bench -suite sla                        # issue 6: SLA breach jobs at 100,000 running clocks
 //	go run ./bench -suite reports [-data DIR]        # issue 7: reports over 90 days, CSV export, rebuild
 //	go run ./bench -suite dashboard [-data DIR]      # issue 7: live dashboard and reports page through the web app

@@ -90,7 +90,7 @@ func runSuite(o options) int {
 	if so.name == "automation" {
 		return runAutomation()
 	}
-	if so.name != "web" && so.name != "triage" && so.name != "profiles" {
+	if so.name != "web" && so.name != "triage" && so.name != "profiles" && so.name != "gdpr" {
 		fmt.Fprintf(os.Stderr, "bench: -suite %q: want default, web or triage\n", so.name)
 		return 2
 	}
@@ -137,6 +137,8 @@ func runSuite(o options) int {
 		err = webSuite(ctx, so, e)
 	} else if so.name == "profiles" {
 		err = profilesSuite(ctx, so, e)
+	} else if so.name == "gdpr" {
+		err = gdprSuite(ctx, so, e)
 	} else {
 		err = triageSuite(ctx, so, e)
 	}

@@ -128,6 +128,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	a.Contacts.SetBlobs(a.Blobs)
 	a.Email = email.New(st, a.Conversations, a.Blobs, q, cfg.Now, cfg.Logger)
 	a.Email.RegisterWorkers(q.Workers)
 	a.SLA = sla.New(st, a.Conversations, q, cfg.Now, cfg.Logger)

@@ -109,3 +109,16 @@ func (s *Store) PutAll(data [][]byte) ([]string, error) {
 	}
 	return keys, nil
 }
+
+// Delete removes a blob; a missing one is not an error. The caller makes
+// sure no row refers to it any more (blobs are shared by content).
+func (s *Store) Delete(key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}

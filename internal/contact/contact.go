@@ -23,6 +23,8 @@ type Service struct {
 	committed func(eventIDs []int64)
 	// sources make up the journey timeline.
 	sources []TimelineSource
+	// blobs deletes an erased contact's files (SetBlobs).
+	blobs BlobDeleter
 }
 
 // New returns a contact service; committed, if not nil, is told of the

@@ -178,8 +178,12 @@ func setAttributes(old json.RawMessage, patch map[string]any) json.RawMessage {
 	return b
 }
 
-// mergedAway refuses changes to a contact that was merged into another.
+// mergedAway refuses changes to a contact that was merged into another,
+// or erased.
 func mergedAway(c model.Contact) error {
+	if c.ErasedAt != nil {
+		return apperr.Conflict(fmt.Sprintf("contact %d was erased; it cannot be changed", c.ID))
+	}
 	if c.MergedIntoID != nil {
 		return apperr.Conflict(fmt.Sprintf("contact %d was merged into contact %d; unmerge it first", c.ID, *c.MergedIntoID))
 	}

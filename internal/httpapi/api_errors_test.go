@@ -139,6 +139,8 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", a + "/followers", map[string]any{}},
 	}
 	bodies = append(bodies, automationBodies(f)...)
+	// Last: its valid call erases Alice, after which her other routes refuse.
+	bodies = append(bodies, bodyEndpoint{"POST", contact + "/erase", map[string]any{"reason": "Customer request"}})
 	huge := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 	for _, ep := range bodies {
 		at := ep.method + " " + ep.path
@@ -199,6 +201,9 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{"POST", api + "/contacts/{x}/identities", map[string]any{"kind": "external", "value": "crm-2"}},
 		{"DELETE", api + "/contacts/{x}/identities/" + fmt.Sprint(f.aliceIdentity), nil},
 		{"DELETE", contact + "/identities/{x}", nil},
+		{"GET", api + "/contacts/{x}/export", nil},
+		{"POST", api + "/contacts/{x}/erase", map[string]any{"reason": "Customer request"}},
+		{"GET", api + "/contacts/{x}/erasure", nil},
 		{"PATCH", api + "/contact-attributes/{x}", map[string]any{"label": "L"}},
 		{"DELETE", api + "/contact-attributes/{x}", nil},
 		{"GET", api + "/attachments/{x}", nil},
@@ -372,6 +377,13 @@ func badRows(f *fixture) ([]badReq, []bodyEndpoint) {
 		{name: "timeline cursor of another list", method: "GET", path: contact + "/timeline?cursor=" + page.Encode(map[string]int{"id": 4}), status: 400, field: "cursor"},
 		{name: "timeline limit 0", method: "GET", path: contact + "/timeline?limit=0", status: 400, field: "limit"},
 		{name: "timeline unknown parameter", method: "GET", path: contact + "/timeline?kind=call", status: 400, field: "kind"},
+		{name: "export unknown parameter", method: "GET", path: contact + "/export?format=csv", status: 400, field: "format"},
+		{name: "export by an agent", as: "agentA", method: "GET", path: contact + "/export", status: 403},
+		{name: "erase without a reason", method: "POST", path: contact + "/erase", body: map[string]any{}, status: 400, field: "reason"},
+		{name: "erase with a blank reason", method: "POST", path: contact + "/erase", body: map[string]any{"reason": "   "}, status: 400, field: "reason"},
+		{name: "erase with a reason too long", method: "POST", path: contact + "/erase", body: map[string]any{"reason": long(1001)}, status: 400, field: "reason"},
+		{name: "erase by an agent", as: "agentA", method: "POST", path: contact + "/erase", body: map[string]any{"reason": "Customer request"}, status: 403},
+		{name: "erasure of a contact never erased", method: "GET", path: contact + "/erasure", status: 404},
 		{name: "attribute bad key", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "Plan!", "label": "Plan", "type": "text"}, status: 400, field: "key"},
 		{name: "attribute bad type", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "label": "Color", "type": "color"}, status: 400, field: "type"},
 		{name: "attribute without label", method: "POST", path: api + "/contact-attributes", body: map[string]any{"key": "color", "type": "text"}, status: 400, field: "label"},

@@ -209,7 +209,7 @@ var codeFor = map[int]string{
 var stateTables = []string{"users", "teams", "team_members", "inboxes", "inbox_members", "contacts",
 	"contact_identities", "conversations", "messages", "tags", "conversation_tags", "conversation_events",
 	"api_tokens", "sessions", "idempotency_keys", "river_job", "views", "conversation_merges", "conversation_merge_messages", "bulk_operations", "bulk_changes",
-	"contact_attribute_defs", "contact_notes", "contact_merges",
+	"contact_attribute_defs", "contact_notes", "contact_merges", "contact_erasures",
 	"templates", "macros", "automation_rules", "inbox_automation", "csat_responses",
 	"channel_keys", "channel_deliveries", "calls", "chat_visitors",
 	"business_hours", "sla_policies", "sla_clocks", "sla_outcomes", "conversation_followers", "notifications", "report_facts", "weekly_report_sends"}

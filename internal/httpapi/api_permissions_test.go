@@ -256,6 +256,20 @@ func permRows(f *fixture) []permRow {
 			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com", "phone": "+4470000" + fmt.Sprint(10000+n)}, s201).Decode(t, &c)
 			return "DELETE", fmt.Sprintf(api+"/contacts/%d/identities/%d", c.ID, c.Identities[1].ID), nil
 		}},
+		// GDPR (contacts.md): admins and supervisors export; only admins
+		// erase; the erasure record is shared like the contact.
+		{name: "GET contact export", req: fixed("GET", alice+"/export", nil), want: [4]int{s200, s200, s403, s403}},
+		{name: "POST contact erase", want: [4]int{s200, s403, s403, s403}, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var c struct{ ID int64 }
+			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com"}, s201).Decode(t, &c)
+			return "POST", fmt.Sprintf(api+"/contacts/%d/erase", c.ID), map[string]any{"reason": "Customer request"}
+		}},
+		{name: "GET contact erasure", want: everyone, req: func(t *testing.T, f *fixture, who role) (string, string, any) {
+			var c struct{ ID int64 }
+			f.call(t, f.adminTok, "POST", api+"/contacts", map[string]any{"email": unique(who) + "@example.com"}, s201).Decode(t, &c)
+			f.call(t, f.adminTok, "POST", fmt.Sprintf(api+"/contacts/%d/erase", c.ID), map[string]any{"reason": "Customer request"}, s200)
+			return "GET", fmt.Sprintf(api+"/contacts/%d/erasure", c.ID), nil
+		}},
 		{name: "GET contact attributes", req: fixed("GET", api+"/contact-attributes", nil), want: everyone},
 		{name: "POST contact attribute", want: [4]int{s201, s403, s403, s403}, req: func(_ *testing.T, _ *fixture, who role) (string, string, any) {
 			return "POST", api + "/contact-attributes", map[string]any{"key": strings.ReplaceAll(unique(who), "-", "_"), "label": "L", "type": "text"}

@@ -119,3 +119,33 @@ func (a *api) deleteContactAttribute(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// exportContact streams a contact's data as one JSON download. Refusals
+// (403, 404) come before the first byte; a failure after it aborts the
+// response, so the client sees a broken download rather than a file that
+// looks complete.
+func (a *api) exportContact(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "contact")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := onlyParams(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	exp, err := a.Contacts.Export(r.Context(), principal(r).Actor(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+exp.Filename()+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	if err := exp.WriteTo(r.Context(), w); err != nil {
+		a.Logger.ErrorContext(r.Context(), "contact export failed mid-way", "contact_id", id, "error", err)
+		panic(http.ErrAbortHandler)
+	}
+}

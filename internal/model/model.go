@@ -152,6 +152,32 @@ type Contact struct {
 	DoNotContact     bool           `json:"do_not_contact"`
 	// MergedIntoID is set on a contact merged into another; unmerge clears it.
 	MergedIntoID *int64 `json:"merged_into_id"`
+	// ErasedAt is set once the contact's personal data was erased (GDPR).
+	ErasedAt *time.Time `json:"erased_at"`
+}
+
+// ContactErasure records that a contact's personal data was erased: by
+// whom, when, why, and how much. It is never changed or removed.
+type ContactErasure struct {
+	ID        int64         `json:"id"`
+	ContactID int64         `json:"contact_id"`
+	ActorID   *int64        `json:"actor_id"`
+	ActorName string        `json:"actor_name,omitempty"`
+	Reason    string        `json:"reason"`
+	Counts    ErasureCounts `json:"counts"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// ErasureCounts says how much an erasure removed or rewrote.
+type ErasureCounts struct {
+	Conversations  int `json:"conversations"`
+	Messages       int `json:"messages"`
+	Attachments    int `json:"attachments"`
+	Identities     int `json:"identities"`
+	Notes          int `json:"notes"`
+	Calls          int `json:"calls"`
+	CSATComments   int `json:"csat_comments"`
+	MergedContacts int `json:"merged_contacts"`
 }
 
 // ContactSummary is the part of a contact that travels with its conversations.

@@ -12,15 +12,15 @@ import (
 
 // contactColumns are the columns scanContact reads, for a table aliased c.
 const contactColumns = `c.id, c.name, c.type, c.attributes, c.created_at, c.updated_at,
- c.company, c.lifecycle_stage, c.language, c.time_zone, c.preferred_channel, c.do_not_contact, c.merged_into_id`
+ c.company, c.lifecycle_stage, c.language, c.time_zone, c.preferred_channel, c.do_not_contact, c.merged_into_id, c.erased_at`
 
 func scanContact(row interface{ Scan(...any) error }) (model.Contact, error) {
 	var c model.Contact
 	var attrs string
 	var created, updated int64
-	var merged sql.NullInt64
+	var merged, erased sql.NullInt64
 	err := row.Scan(&c.ID, &c.Name, &c.Type, &attrs, &created, &updated,
-		&c.Company, &c.LifecycleStage, &c.Language, &c.TimeZone, &c.PreferredChannel, &c.DoNotContact, &merged)
+		&c.Company, &c.LifecycleStage, &c.Language, &c.TimeZone, &c.PreferredChannel, &c.DoNotContact, &merged, &erased)
 	if err != nil {
 		return c, translate(err)
 	}
@@ -29,6 +29,7 @@ func scanContact(row interface{ Scan(...any) error }) (model.Contact, error) {
 	if merged.Valid {
 		c.MergedIntoID = &merged.Int64
 	}
+	c.ErasedAt = timePtr(erased)
 	return c, nil
 }
 

@@ -299,10 +299,11 @@ func scanContactMerges(rows *sql.Rows, err error) ([]model.ContactMerge, error) 
 	return out, translate(rows.Err())
 }
 
-// ActiveContactMerge returns the merge, not undone, that merged other away.
+// ActiveContactMerge returns the merge, not undone nor made final, that
+// merged other away.
 func (t *Tx) ActiveContactMerge(ctx context.Context, otherID int64) (model.ContactMerge, error) {
 	list, err := scanContactMerges(t.tx.QueryContext(ctx, `SELECT `+mergeColumns+` FROM contact_merges m JOIN contacts c ON c.id = m.other_id
- WHERE m.other_id = $1 AND m.undone_at IS NULL ORDER BY m.id DESC LIMIT 1`, otherID))
+ WHERE m.other_id = $1 AND m.undone_at IS NULL AND m.final_at IS NULL ORDER BY m.id DESC LIMIT 1`, otherID))
 	if err != nil {
 		return model.ContactMerge{}, err
 	}
@@ -312,10 +313,11 @@ func (t *Tx) ActiveContactMerge(ctx context.Context, otherID int64) (model.Conta
 	return list[0], nil
 }
 
-// MergesInto lists the merges, not undone, that merged contacts into keep, newest first.
+// MergesInto lists the merges, not undone nor made final, that merged
+// contacts into keep, newest first.
 func (s *Store) MergesInto(ctx context.Context, keepID int64) ([]model.ContactMerge, error) {
 	return scanContactMerges(s.Reader.QueryContext(ctx, `SELECT `+mergeColumns+` FROM contact_merges m JOIN contacts c ON c.id = m.other_id
- WHERE m.keep_id = $1 AND m.undone_at IS NULL ORDER BY m.id DESC`, keepID))
+ WHERE m.keep_id = $1 AND m.undone_at IS NULL AND m.final_at IS NULL ORDER BY m.id DESC`, keepID))
 }
 
 // MarkContactMergeUndone closes a merge record after an unmerge.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -146,5 +147,66 @@ func TestMergeASuggestedDuplicateContactThenUndo(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(w.url+"/contacts/"+id(jo)), chromedp.WaitVisible(`#duplicates li[data-duplicate="`+id(other)+`"]`))
 	if got := textOf(t, ctx, `#journey`); strings.Contains(got, "Team plan") {
 		t.Errorf("journey after unmerge still shows the other's conversation: %q", got)
+	}
+}
+
+// TestAdminExportsAndErasesAContact: on a customer's profile an admin
+// downloads the export (the link answers the contact's data as a JSON
+// attachment), then erases the customer through the dialog, which stays
+// shut to anything but the word ERASE and a reason; the page then shows
+// the anonymised contact and the record.
+func TestAdminExportsAndErasesAContact(t *testing.T) {
+	w := newWorkspace(t)
+	contactID := w.conversation(t, w.convID).Contact.ID
+	ctx := browser(t)
+	signIn(t, ctx, w, "admin@example.com")
+	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/contacts/%d", w.url, contactID)), chromedp.WaitVisible(`#export-contact`))
+	got := read(t, ctx, chromedp.Evaluate[string](`fetch(document.getElementById('export-contact').href).then(r => r.json().then(d =>
+		r.status + ' ' + r.headers.get('content-disposition') + ' ' + d.contact.identities[0].value + ' ' + d.conversations[0].messages[0].body))`, chromedp.EvalAwaitPromise))
+	want := fmt.Sprintf(`200 attachment; filename="contact-%d-export.json" kim@example.com Hello, about Invoice address`, contactID)
+	if got != want {
+		t.Errorf("export link answers %q, want %q", got, want)
+	}
+
+	do(t, ctx, click(`#erase-open`), chromedp.WaitVisible(`#erase-dialog`),
+		chromedp.SendKeys(`#erase-form [name=reason]`, "Asked by email on 2026-03-01"),
+		chromedp.SendKeys(`#erase-form [name=confirm]`, "erase"))
+	if on := read(t, ctx, chromedp.Evaluate[bool](`!document.getElementById('erase-confirm').disabled`)); on {
+		t.Fatal("the erase button is enabled without the word ERASE")
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('#erase-form [name=confirm]').value = ''`),
+		chromedp.SendKeys(`#erase-form [name=confirm]`, "ERASE"),
+		click(`#erase-confirm`),
+		chromedp.WaitVisible(`#erased-banner`))
+	if got := textOf(t, ctx, `#contact-name`); got != fmt.Sprintf("Erased contact #%d", contactID) {
+		t.Errorf("name after erasure %q", got)
+	}
+	if got := textOf(t, ctx, `#erased-banner`); !strings.Contains(got, "Asked by email on 2026-03-01") || !strings.Contains(got, "1 messages") {
+		t.Errorf("banner %q", got)
+	}
+	if got := textOf(t, ctx, `#identities`); strings.Contains(got, "kim@example.com") {
+		t.Errorf("identities still show the address: %q", got)
+	}
+	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#erase-open, #profile-save, #identity-form, #note-form, #merge-form').length`)); n != 0 {
+		t.Errorf("an erased contact still offers %d ways to change it", n)
+	}
+	if msgs := w.messages(t, w.convID); msgs[0].Body != "[erased]" {
+		t.Errorf("the customer's message is %q", msgs[0].Body)
+	}
+	if len(w.events(t, w.convID, "contact.erased")) != 1 {
+		t.Error("no contact.erased event on the conversation")
+	}
+}
+
+// TestAgentIsNotOfferedExportOrErasure: an agent's view of a profile has
+// neither button (the API refuses them too).
+func TestAgentIsNotOfferedExportOrErasure(t *testing.T) {
+	w := newWorkspace(t)
+	contactID := w.conversation(t, w.convID).Contact.ID
+	ctx := browser(t)
+	signIn(t, ctx, w, "agent@example.com")
+	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/contacts/%d", w.url, contactID)), chromedp.WaitVisible(`#profile-form`))
+	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#export-contact, #erase-open').length`)); n != 0 {
+		t.Errorf("an agent sees %d export/erase controls", n)
 	}
 }

@@ -35,6 +35,8 @@ type contactPageData struct {
 	CSRF       string
 	Contact    model.Contact
 	MergedInto *model.Contact
+	// Erasure is set once the contact was erased.
+	Erasure    *model.ContactErasure
 	Fields     []attrField
 	Undefined  []attrValue
 	Notes      []model.ContactNote
@@ -73,6 +75,15 @@ func (a *App) contactPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.MergedInto = &into
+	}
+	if c.ErasedAt != nil {
+		er, err := a.Contacts.Erasure(ctx, actor, id)
+		if err == nil {
+			d.Erasure = &er
+		} else if apperr.KindOf(err) != apperr.KindNotFound {
+			a.fail(w, r, err)
+			return
+		}
 	}
 	defs, err := a.Contacts.Attributes(ctx, actor)
 	if err != nil {

@@ -70,6 +70,27 @@ on('profile-form', 'submit', (ev) => {
   });
 });
 
+// ---- erasure: a dialog that wants the word ERASE and a reason ----
+
+const eraseDialog = document.getElementById('erase-dialog');
+if (eraseDialog) {
+  const form = document.getElementById('erase-form');
+  const confirmBtn = document.getElementById('erase-confirm');
+  const eraseError = document.getElementById('erase-error');
+  const ready = () => { confirmBtn.disabled = !(form.confirm.value.trim() === 'ERASE' && form.reason.value.trim() !== ''); };
+  form.addEventListener('input', ready);
+  on('erase-open', 'click', () => { form.reset(); ready(); eraseError.hidden = true; eraseDialog.showModal(); });
+  on('erase-cancel', 'click', () => eraseDialog.close());
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (form.confirm.value.trim() !== 'ERASE') return;
+    confirmBtn.disabled = true;
+    const res = await api('POST', `/contacts/${contactId}/erase`, { reason: form.reason.value });
+    if (!res.ok) { eraseError.textContent = errorText(res); eraseError.hidden = false; ready(); return; }
+    location.reload();
+  });
+}
+
 document.addEventListener('click', (ev) => {
   const t = ev.target.closest('button');
   if (!t) return;
