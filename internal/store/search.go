@@ -155,22 +155,46 @@ func (s *Store) estimateMatches(ctx context.Context, q search.Query) (int, error
 				best = sum
 			}
 		}
+		if best > s.Search.CandidateLimit && wordsIn(q) > 1 {
+			// Words that are common alone may be rare together (a phrase,
+			// words that must share a message): count the query itself.
+			n, err := s.countRows(ctx, index, wordKey{index: index, word: "query:" + q.FTS5()}, q)
+			if err != nil {
+				return 0, err
+			}
+			best = min(best, n)
+		}
 		total += max(best, 0)
 	}
 	return total, nil
 }
 
+// wordsIn counts the words of q's terms.
+func wordsIn(q search.Query) int {
+	n := 0
+	for _, clause := range q.All {
+		for _, term := range clause {
+			n += len(term.Words)
+		}
+	}
+	return n
+}
+
 // wordRows counts the rows of an index holding a word (or, a prefix, a
 // word it starts), up to one more than the candidate limit.
 func (s *Store) wordRows(ctx context.Context, index string, w search.Term) (int, error) {
-	limit := s.Search.CandidateLimit + 1
-	key := wordKey{index: index, word: w.Words[0], prefix: w.Prefix, limit: limit}
+	return s.countRows(ctx, index, wordKey{index: index, word: w.Words[0], prefix: w.Prefix}, search.Query{All: []search.Clause{{w}}})
+}
+
+// countRows counts the rows of an index matching q, up to one more than
+// the candidate limit, and keeps the count under key.
+func (s *Store) countRows(ctx context.Context, index string, key wordKey, q search.Query) (int, error) {
+	key.limit = s.Search.CandidateLimit + 1
 	if n, ok := s.words.get(key, time.Now()); ok {
 		return n, nil
 	}
 	var n int
-	one := search.Query{All: []search.Clause{{w}}}
-	err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+index+` WHERE `+index+` MATCH $1 LIMIT $2) x`, one.FTS5(), limit).Scan(&n)
+	err := s.Reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+index+` WHERE `+index+` MATCH $1 LIMIT $2) x`, q.FTS5(), key.limit).Scan(&n)
 	if err != nil {
 		return 0, translate(err)
 	}
