@@ -3,14 +3,9 @@ package digest_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/channel/email"
@@ -22,60 +17,6 @@ import (
 )
 
 var ctx = context.Background()
-
-// sink is an in-process SMTP server that keeps every mail with its
-// recipients.
-type sink struct {
-	mu   sync.Mutex
-	got  []received
-	seen chan struct{}
-}
-
-type received struct {
-	to  []string
-	raw []byte
-}
-
-func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
-
-type session struct {
-	s  *sink
-	to []string
-}
-
-func (x *session) Reset()                               { x.to = nil }
-func (x *session) Logout() error                        { return nil }
-func (x *session) Mail(string, *smtp.MailOptions) error { return nil }
-func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.to = append(x.to, to)
-	return nil
-}
-func (x *session) Data(r io.Reader) error {
-	b, _ := io.ReadAll(r)
-	x.s.mu.Lock()
-	x.s.got = append(x.s.got, received{to: x.to, raw: b})
-	x.s.mu.Unlock()
-	x.s.seen <- struct{}{}
-	return nil
-}
-
-func (s *sink) mails() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.got...)
-}
-
-func startSink(t *testing.T) (*sink, int) {
-	t.Helper()
-	s := &sink{seen: make(chan struct{}, 20)}
-	srv := smtp.NewServer(s)
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	testutil.NoErr(t, err)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s, ln.Addr().(*net.TCPAddr).Port
-}
 
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
@@ -89,7 +30,7 @@ func at(s string) time.Time {
 // restarts and second nodes happen; one who did not opt in gets none.
 func TestWeeklySummaryGoesOutOnce(t *testing.T) {
 	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
-		mail, port := startSink(t)
+		mail, port := testutil.StartMailSink(t)
 		_, err := e.Accounts.CreateInbox(ctx, model.System, account.InboxCreateRequest{Name: "Support", Channel: model.ChannelEmail,
 			Settings: []byte(fmt.Sprintf(`{"address":"help@acme.test","from_name":"Acme Help","smtp":{"host":"127.0.0.1","port":%d,"tls":"none"}}`, port))})
 		testutil.NoErr(t, err)
@@ -125,15 +66,15 @@ func TestWeeklySummaryGoesOutOnce(t *testing.T) {
 		e.Clock.Set(at("2026-03-02T08:05:00Z"))
 		e.StartJobs(t)
 		select {
-		case <-mail.seen:
+		case <-mail.Arrived():
 		case <-time.After(20 * time.Second):
 			t.Fatal("no weekly summary reached the SMTP server")
 		}
-		got := mail.mails()
-		if len(got) != 1 || len(got[0].to) != 1 || got[0].to[0] != "sup@acme.test" {
+		got := mail.Mails()
+		if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "sup@acme.test" {
 			t.Fatalf("mails: %+v", got)
 		}
-		p, err := email.Parse(got[0].raw, email.ParseOptions{})
+		p, err := email.Parse(got[0].Raw, email.ParseOptions{})
 		testutil.NoErr(t, err)
 		if p.Subject != "Parley weekly summary: 23 Feb – 1 Mar 2026" || p.FromEmail != "help@acme.test" {
 			t.Fatalf("subject %q from %q", p.Subject, p.FromEmail)
@@ -171,11 +112,11 @@ func TestWeeklySummaryGoesOutOnce(t *testing.T) {
 		testutil.NoErr(t, twin.Digest.Send(ctx, sup.UserID, "2026-02-23"))
 		testutil.NoErr(t, twin.Digest.FanOut(ctx, "2026-02-23"))
 		select {
-		case <-mail.seen:
-			t.Fatalf("a second mail: %d in all", len(mail.mails()))
+		case <-mail.Arrived():
+			t.Fatalf("a second mail: %d in all", len(mail.Mails()))
 		case <-time.After(3 * time.Second):
 		}
-		if n := len(mail.mails()); n != 1 {
+		if n := len(mail.Mails()); n != 1 {
 			t.Fatalf("%d mails, want 1", n)
 		}
 	})

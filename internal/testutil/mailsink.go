@@ -12,8 +12,9 @@ import (
 // MailSink is an in-process SMTP server that keeps every mail it is given,
 // for tests of mail Parley sends.
 type MailSink struct {
-	mu  sync.Mutex
-	got []Mail
+	mu      sync.Mutex
+	got     []Mail
+	arrived chan Mail
 }
 
 // Mail is one mail a MailSink received.
@@ -26,7 +27,7 @@ type Mail struct {
 // and returns it with the port.
 func StartMailSink(t *testing.T) (*MailSink, int) {
 	t.Helper()
-	s := &MailSink{}
+	s := &MailSink{arrived: make(chan Mail, 100)}
 	srv := smtp.NewServer(s)
 	srv.Domain = "localhost"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -42,6 +43,9 @@ func (s *MailSink) Mails() []Mail {
 	defer s.mu.Unlock()
 	return append([]Mail(nil), s.got...)
 }
+
+// Arrived delivers each mail as it is received.
+func (s *MailSink) Arrived() <-chan Mail { return s.arrived }
 
 // NewSession implements smtp.Backend.
 func (s *MailSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
@@ -63,8 +67,13 @@ func (x *sinkSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	m := Mail{To: x.to, Raw: b}
 	x.s.mu.Lock()
-	x.s.got = append(x.s.got, Mail{To: x.to, Raw: b})
+	x.s.got = append(x.s.got, m)
 	x.s.mu.Unlock()
+	select {
+	case x.s.arrived <- m:
+	default: // nobody is reading; Mails still has it
+	}
 	return nil
 }

@@ -3,13 +3,9 @@ package chat_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/parley-hq/parley/internal/account"
 	"github.com/parley-hq/parley/internal/channel/channeltest"
@@ -19,36 +15,12 @@ import (
 	"github.com/parley-hq/parley/internal/testutil"
 )
 
-// sink is an in-process SMTP server that keeps the mail it receives.
-type sink struct{ got chan []byte }
-
-func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s}, nil }
-
-type sinkSession struct{ s *sink }
-
-func (x *sinkSession) Reset()                               {}
-func (x *sinkSession) Logout() error                        { return nil }
-func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (x *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (x *sinkSession) Data(r io.Reader) error               { b, _ := io.ReadAll(r); x.s.got <- b; return nil }
-
-func startSink(t *testing.T) (*sink, int) {
-	t.Helper()
-	s := &sink{got: make(chan []byte, 10)}
-	srv := smtp.NewServer(s)
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	testutil.NoErr(t, err)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s, ln.Addr().(*net.TCPAddr).Port
-}
-
-func (s *sink) next(t *testing.T) *email.Parsed {
+// nextMail waits for the next mail the sink receives and parses it.
+func nextMail(t *testing.T, box *testutil.MailSink) *email.Parsed {
 	t.Helper()
 	select {
-	case raw := <-s.got:
-		p, err := email.Parse(raw, email.ParseOptions{})
+	case m := <-box.Arrived():
+		p, err := email.Parse(m.Raw, email.ParseOptions{})
 		testutil.NoErr(t, err)
 		return p
 	case <-time.After(15 * time.Second):
@@ -90,7 +62,7 @@ func inboundMail(from, to, subject, id, inReplyTo, body string) []byte {
 // by its headers or, when a client drops them, by the reply address.
 func TestAnswerToAVisitorWhoLeftGoesByEmailAndTheirAnswerThreadsBack(t *testing.T) {
 	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
-		box, port := startSink(t)
+		box, port := testutil.StartMailSink(t)
 		agent := e.User(t, "ana@parley.test", model.RoleAgent)
 		tok := e.Token(t, agent)
 		settings, _ := json.Marshal(map[string]any{"address": "help@acme.test", "from_name": "Acme",
@@ -107,7 +79,7 @@ func TestAnswerToAVisitorWhoLeftGoesByEmailAndTheirAnswerThreadsBack(t *testing.
 		e.Clock.Advance(chat.OnlineWindow + time.Second)
 		s.reply(t, m.ConversationID, "Found it: it ships today.", "reply")
 
-		got := box.next(t)
+		got := nextMail(t, box)
 		if got.FromEmail != "help@acme.test" || strings.Join(got.To, ",") != "sam@example.com" ||
 			!strings.Contains(got.Text, "it ships today") || strings.Contains(got.Text, "Looking into it") ||
 			!strings.Contains(got.Subject, fmt.Sprintf("[#%d]", m.ConversationID)) || got.MessageID == "" {
@@ -124,8 +96,8 @@ func TestAnswerToAVisitorWhoLeftGoesByEmailAndTheirAnswerThreadsBack(t *testing.
 			t.Fatalf("the live answer claims a mail delivery: %+v", msgs[len(msgs)-2].Delivery)
 		}
 		select {
-		case extra := <-box.got:
-			t.Fatalf("a second mail went out:\n%s", extra)
+		case extra := <-box.Arrived():
+			t.Fatalf("a second mail went out:\n%s", extra.Raw)
 		case <-time.After(300 * time.Millisecond):
 		}
 
