@@ -262,14 +262,15 @@ func (s *Store) searchSQL(f ConversationFilter, arg func(any) string) (with, fro
 		from = " FROM best b CROSS JOIN conversations c"
 		return with, from, "b.rank_key, b.mid, ", []string{"c.id = b.cid"}
 	}
-	with = `WITH cand AS MATERIALIZED (` + strings.Join(s.hitSources(p), " UNION ") + `) `
 	if s.Dialect == SQLite && f.searchCount > s.Search.LookupLimit {
 		// Thousands of candidates: walk the list in its order and test
-		// each conversation against them (SQLite builds an index of the
-		// candidates once; the + keeps it from looking each one up
-		// instead), which stops at the page's end.
-		return with, from, selectExtra, []string{"+c.id IN (SELECT cid FROM cand)"}
+		// each conversation against them, which stops at the page's end.
+		// SQLite builds one index of the candidates for IN (which also
+		// drops repeats, so UNION ALL); the + keeps it from looking each
+		// candidate up instead.
+		return with, from, selectExtra, []string{"+c.id IN (" + strings.Join(s.hitSources(p), " UNION ALL ") + ")"}
 	}
+	with = `WITH cand AS MATERIALIZED (` + strings.Join(s.hitSources(p), " UNION ") + `) `
 	// CROSS JOIN keeps the candidates as SQLite's outer loop; the sort
 	// index would otherwise be walked end to end.
 	return with, " FROM cand CROSS JOIN conversations c", selectExtra, []string{"c.id = cand.cid"}
