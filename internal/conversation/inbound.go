@@ -94,7 +94,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 					err = o.syncClocks(ctx)
 				}
 			}
-			o.auto, o.changed = autoState{}, nil
+			o.auto, o.changed, o.fresh = autoState{}, nil, nil
 			if err == nil {
 				out[i].Message = msg
 				if err := o.tx.ReleaseSavepoint(ctx); err != nil {
@@ -108,7 +108,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 			if rerr := o.tx.RollbackToSavepoint(ctx); rerr != nil {
 				return rerr
 			}
-			o.events = o.events[:events]
+			o.events, o.fresh = o.events[:events], nil
 			out[i].Err = err
 		}
 		if also != nil {
@@ -163,8 +163,11 @@ func (o *op) receive(ctx context.Context, req InboundRequest) (model.Message, er
 		return model.Message{}, err
 	}
 	if req.Record != nil {
-		return msg, req.Record(ctx, o.tx, msg)
+		if err := req.Record(ctx, o.tx, msg); err != nil {
+			return msg, err
+		}
 	}
+	o.fresh = &c
 	return msg, nil
 }
 

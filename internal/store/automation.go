@@ -205,10 +205,18 @@ func listRules(ctx context.Context, q querier) ([]model.AutomationRule, error) {
 // RulesVersion is a stamp that changes whenever any rule is created,
 // changed or deleted, so each node can tell its compiled cache is stale.
 func (t *Tx) RulesVersion(ctx context.Context) (string, error) {
+	if v := t.memo.rulesVersion; v != nil {
+		return *v, nil
+	}
 	var n, maxUpdated, sumID int64
 	err := t.q().QueryRowContext(ctx, rulesVersionSQL).Scan(&n, &maxUpdated, &sumID)
 	b, _ := json.Marshal([]int64{n, maxUpdated, sumID})
-	return string(b), translate(err)
+	if err != nil {
+		return "", translate(err)
+	}
+	v := string(b)
+	t.memo.rulesVersion = &v
+	return v, nil
 }
 
 func boolInt(b bool) int {
@@ -220,6 +228,7 @@ func boolInt(b bool) int {
 
 // CreateRule inserts a rule and returns its id.
 func (t *Tx) CreateRule(ctx context.Context, r model.AutomationRule) (int64, error) {
+	t.memo.rulesVersion = nil
 	var id int64
 	err := t.tx.QueryRowContext(ctx, `INSERT INTO automation_rules (name, position, enabled, trigger, trigger_after_ms, conditions, actions, webhook_secret, created_at, updated_at)
  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`, r.Name, r.Position, boolInt(r.Enabled), r.Trigger, r.TriggerAfter.Milliseconds(),
@@ -229,6 +238,7 @@ func (t *Tx) CreateRule(ctx context.Context, r model.AutomationRule) (int64, err
 
 // SaveRule writes a rule's editable fields.
 func (t *Tx) SaveRule(ctx context.Context, r model.AutomationRule) error {
+	t.memo.rulesVersion = nil
 	_, err := t.tx.ExecContext(ctx, `UPDATE automation_rules SET name = $2, position = $3, enabled = $4, trigger = $5, trigger_after_ms = $6,
  conditions = $7, actions = $8, updated_at = $9 WHERE id = $1`, r.ID, r.Name, r.Position, boolInt(r.Enabled), r.Trigger, r.TriggerAfter.Milliseconds(),
 		string(r.Conditions), string(r.Actions), Millis(r.UpdatedAt))
@@ -237,6 +247,7 @@ func (t *Tx) SaveRule(ctx context.Context, r model.AutomationRule) error {
 
 // DeleteRule removes a rule.
 func (t *Tx) DeleteRule(ctx context.Context, id int64) error {
+	t.memo.rulesVersion = nil
 	_, err := t.tx.ExecContext(ctx, `DELETE FROM automation_rules WHERE id = $1`, id)
 	return translate(err)
 }
@@ -407,6 +418,7 @@ func (t *Tx) Savepoint(ctx context.Context) error {
 // RollbackToSavepoint undoes everything since Savepoint.
 func (t *Tx) RollbackToSavepoint(ctx context.Context) error {
 	_, err := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT parley_rule`)
+	t.memo = txMemo{}
 	if err == nil {
 		err = t.ReleaseSavepoint(ctx)
 	}
