@@ -80,10 +80,20 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 	out := make([]BatchResult, len(reqs))
 	err := s.run(ctx, model.System, func(o *op) error {
 		clear(out)
+		// Each message's savepoint stays open until the next message's
+		// replaces it (one round trip instead of two on PostgreSQL). A
+		// savepoint rolled back to is still open, so this holds after a
+		// skipped message too.
+		open := false
 		for i, req := range reqs {
-			if err := o.tx.Savepoint(ctx); err != nil {
+			next := o.tx.Savepoint
+			if open {
+				next = o.tx.NextSavepoint
+			}
+			if err := next(ctx); err != nil {
 				return err
 			}
+			open = true
 			events := len(o.events)
 			msg, err := o.receive(ctx, req)
 			if err == nil {
@@ -97,9 +107,6 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 			o.auto, o.changed, o.fresh = autoState{}, nil, nil
 			if err == nil {
 				out[i].Message = msg
-				if err := o.tx.ReleaseSavepoint(ctx); err != nil {
-					return err
-				}
 				continue
 			}
 			if !errors.Is(err, ErrSkip) && apperr.KindOf(err) == apperr.KindInternal {
@@ -110,6 +117,11 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 			}
 			o.events, o.fresh = o.events[:events], nil
 			out[i].Err = err
+		}
+		if open {
+			if err := o.tx.ReleaseSavepoint(ctx); err != nil {
+				return err
+			}
 		}
 		if also != nil {
 			return also(ctx, o.tx)

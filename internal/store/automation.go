@@ -76,6 +76,7 @@ func (t *Tx) SaveTemplate(ctx context.Context, tp model.Template) error {
 
 // DeleteTemplate removes a template.
 func (t *Tx) DeleteTemplate(ctx context.Context, id int64) error {
+	t.memo.inboxAutomation = nil // an acknowledgement may name it
 	_, err := t.tx.ExecContext(ctx, `DELETE FROM templates WHERE id = $1`, id)
 	return translate(err)
 }
@@ -280,11 +281,23 @@ func (s *Store) InboxAutomation(ctx context.Context, inboxID int64) (model.Inbox
 
 // InboxAutomation reads an inbox's routing settings inside the transaction.
 func (t *Tx) InboxAutomation(ctx context.Context, inboxID int64) (model.InboxAutomation, error) {
-	return scanInboxAutomation(t.q().QueryRowContext(ctx, inboxAutomationSQL, inboxID), inboxID)
+	if ia, ok := t.memo.inboxAutomation[inboxID]; ok {
+		return ia, nil
+	}
+	ia, err := scanInboxAutomation(t.q().QueryRowContext(ctx, inboxAutomationSQL, inboxID), inboxID)
+	if err != nil {
+		return ia, err
+	}
+	if t.memo.inboxAutomation == nil {
+		t.memo.inboxAutomation = map[int64]model.InboxAutomation{}
+	}
+	t.memo.inboxAutomation[inboxID] = ia
+	return ia, nil
 }
 
 // SaveInboxAutomation writes an inbox's routing settings.
 func (t *Tx) SaveInboxAutomation(ctx context.Context, ia model.InboxAutomation) error {
+	delete(t.memo.inboxAutomation, ia.InboxID)
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO inbox_automation (inbox_id, assign_mode, reassign_after_ms, ack_template_id, csat_enabled)
  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (inbox_id) DO UPDATE SET assign_mode = $2, reassign_after_ms = $3, ack_template_id = $4, csat_enabled = $5`,
 		ia.InboxID, ia.AssignMode, ia.ReassignAfterDur.Milliseconds(), nullInt(ia.AckTemplateID), boolInt(ia.CSATEnabled))
@@ -293,6 +306,7 @@ func (t *Tx) SaveInboxAutomation(ctx context.Context, ia model.InboxAutomation) 
 
 // SetLastAssigned remembers whom round robin picked last in an inbox.
 func (t *Tx) SetLastAssigned(ctx context.Context, inboxID, userID int64) error {
+	delete(t.memo.inboxAutomation, inboxID)
 	_, err := t.tx.ExecContext(ctx, `UPDATE inbox_automation SET last_assigned_user_id = $2 WHERE inbox_id = $1`, inboxID, userID)
 	return translate(err)
 }
@@ -413,6 +427,19 @@ func (t *Tx) AnswerSurvey(ctx context.Context, id int64, rating int, comment str
 func (t *Tx) Savepoint(ctx context.Context) error {
 	_, err := t.tx.ExecContext(ctx, `SAVEPOINT parley_rule`)
 	return translate(err)
+}
+
+// NextSavepoint releases the savepoint Savepoint opened and opens the next,
+// in one round trip on PostgreSQL (a batch does this once per item).
+func (t *Tx) NextSavepoint(ctx context.Context) error {
+	if t.dialect == Postgres {
+		_, err := t.tx.ExecContext(ctx, `RELEASE SAVEPOINT parley_rule; SAVEPOINT parley_rule`)
+		return translate(err)
+	}
+	if err := t.ReleaseSavepoint(ctx); err != nil {
+		return err
+	}
+	return t.Savepoint(ctx)
 }
 
 // RollbackToSavepoint undoes everything since Savepoint.

@@ -181,6 +181,8 @@ type txMemo struct {
 	hoursInboxes map[int64]int64
 	hoursTeams   map[int64]int64
 	inboxes      map[int64]model.Inbox
+	// inboxAutomation holds last_assigned_user_id too: SetLastAssigned forgets it.
+	inboxAutomation map[int64]model.InboxAutomation
 }
 
 // SQL exposes the transaction for River, which enqueues jobs in it.
