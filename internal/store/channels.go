@@ -261,6 +261,12 @@ func (s *Store) TouchVisitor(ctx context.Context, id int64, now time.Time) error
 	return translate(err)
 }
 
+// TouchVisitor records, in a transaction, that a visitor is on the page now.
+func (t *Tx) TouchVisitor(ctx context.Context, id int64, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE chat_visitors SET last_seen_at = $2 WHERE id = $1`, id, Millis(now))
+	return translate(err)
+}
+
 // VisitorPresence is when a contact's widget sessions in an inbox were
 // last seen, and the newest email address they left.
 func (t *Tx) VisitorPresence(ctx context.Context, inboxID, contactID int64) (lastSeen time.Time, email string, err error) {
