@@ -52,7 +52,13 @@ func scanConversation(row interface{ Scan(...any) error }, extra ...any) (model.
 }
 
 func getConversation(ctx context.Context, q querier, id int64) (model.Conversation, error) {
-	rows, err := q.QueryContext(ctx, conversationByIDSQL, id)
+	return queryConversation(ctx, q, conversationByIDSQL, id)
+}
+
+// queryConversation reads the conversation a statement shaped like
+// conversationByIDSQL (one row per tag) selects.
+func queryConversation(ctx context.Context, q querier, query string, args ...any) (model.Conversation, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return model.Conversation{}, translate(err)
 	}

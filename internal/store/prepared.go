@@ -27,10 +27,10 @@ const (
  FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`
 	// conversationByIDSQL reads a conversation with its tags, one row per
 	// tag (one row with a NULL tag when it has none): one round trip, not two.
-	conversationByIDSQL = `SELECT ` + conversationColumnsOnly + `, t.name` + conversationFrom + `
+	conversationByIDSQL  = conversationWithTags + ` WHERE c.id = $1 ORDER BY t.name`
+	conversationWithTags = `SELECT ` + conversationColumnsOnly + `, t.name` + conversationFrom + `
  LEFT JOIN conversation_tags x ON x.conversation_id = c.id
- LEFT JOIN tags t ON t.id = x.tag_id
- WHERE c.id = $1 ORDER BY t.name`
+ LEFT JOIN tags t ON t.id = x.tag_id`
 	inboxByIDSQL        = `SELECT ` + inboxColumns + ` FROM inboxes WHERE id = $1`
 	saveConversationSQL = `UPDATE conversations SET subject = $2, status = $3, priority = $4,
  assignee_id = $5, team_id = $6, snoozed_until = $7, message_count = $8, preview = $9, updated_at = $10,

@@ -137,23 +137,27 @@ func businessHoursAssignments(ctx context.Context, s interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }) (inboxes, teams map[int64]int64, err error) {
 	inboxes, teams = map[int64]int64{}, map[int64]int64{}
-	for _, x := range []struct {
-		table string
-		into  map[int64]int64
-	}{{"inboxes", inboxes}, {"teams", teams}} {
-		rows, err := s.QueryContext(ctx, `SELECT id, business_hours_id FROM `+x.table+` WHERE business_hours_id IS NOT NULL`)
-		if err != nil {
+	// One statement for both tables: commands read this on every trigger.
+	rows, err := s.QueryContext(ctx, `SELECT 0, id, business_hours_id FROM inboxes WHERE business_hours_id IS NOT NULL
+ UNION ALL SELECT 1, id, business_hours_id FROM teams WHERE business_hours_id IS NOT NULL`)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team int
+		var id, h int64
+		if err := rows.Scan(&team, &id, &h); err != nil {
 			return nil, nil, translate(err)
 		}
-		for rows.Next() {
-			var id, h int64
-			if err := rows.Scan(&id, &h); err != nil {
-				rows.Close()
-				return nil, nil, translate(err)
-			}
-			x.into[id] = h
+		if team == 1 {
+			teams[id] = h
+		} else {
+			inboxes[id] = h
 		}
-		rows.Close()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err)
 	}
 	return inboxes, teams, nil
 }
