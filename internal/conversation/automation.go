@@ -204,12 +204,17 @@ func (o *op) asActor(a model.Actor, fn func() error) error {
 }
 
 func (o *op) runTrigger(ctx context.Context, t Trigger) error {
-	c, err := o.tx.ConversationByID(ctx, t.ConversationID)
-	if errors.Is(err, store.ErrNotFound) {
+	var c model.Conversation
+	var err error
+	if o.fresh != nil && o.fresh.ID == t.ConversationID {
+		c = *o.fresh
+		c.Tags = slices.Clone(c.Tags)
+	} else if c, err = o.tx.ConversationByID(ctx, t.ConversationID); errors.Is(err, store.ErrNotFound) {
 		return nil
 	} else if err != nil {
 		return err
 	}
+	events := len(o.events)
 	hours := o.s.auto.Hours
 	if hours == nil {
 		hours = AlwaysOpen{}
@@ -238,8 +243,11 @@ func (o *op) runTrigger(ctx context.Context, t Trigger) error {
 		if t.Message == nil {
 			return nil // started by an agent: nobody to route to or acknowledge
 		}
-		if c, err = o.tx.ConversationByID(ctx, c.ID); err != nil {
-			return err
+		// Only a rule that ran (and so recorded an event) can have changed it.
+		if len(o.events) != events {
+			if c, err = o.tx.ConversationByID(ctx, c.ID); err != nil {
+				return err
+			}
 		}
 		if c.AssigneeID == nil && ia.AssignMode != model.AssignNone {
 			if err := o.asActor(Automation, func() error { return o.autoAssign(ctx, &c, ia, 0, "new conversation") }); err != nil {

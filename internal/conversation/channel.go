@@ -28,6 +28,9 @@ type Inbound struct {
 	ThreadKey string
 	// Files are the message's attachments, already in the blob store.
 	Files []model.Attachment
+	// Also, if set, writes the channel's own rows (a chat visitor's last
+	// seen time) in the message's transaction: one commit, not two.
+	Also func(ctx context.Context, tx *store.Tx) error
 }
 
 // Received is where an inbound message went.
@@ -118,7 +121,13 @@ func (s *Service) ReceiveKeyed(ctx context.Context, in Inbound) (Received, error
 				return apperr.Conflict("this message is being recorded by another request; retry to get its result")
 			}
 		}
+		if in.Also != nil {
+			if err := in.Also(ctx, o.tx); err != nil {
+				return err
+			}
+		}
 		out.Message, out.Conversation = msg, c
+		o.fresh = &c
 		return nil
 	})
 	return out, err

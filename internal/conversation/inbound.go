@@ -80,10 +80,20 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 	out := make([]BatchResult, len(reqs))
 	err := s.run(ctx, model.System, func(o *op) error {
 		clear(out)
+		// Each message's savepoint stays open until the next message's
+		// replaces it (one round trip instead of two on PostgreSQL). A
+		// savepoint rolled back to is still open, so this holds after a
+		// skipped message too.
+		open := false
 		for i, req := range reqs {
-			if err := o.tx.Savepoint(ctx); err != nil {
+			next := o.tx.Savepoint
+			if open {
+				next = o.tx.NextSavepoint
+			}
+			if err := next(ctx); err != nil {
 				return err
 			}
+			open = true
 			events := len(o.events)
 			msg, err := o.receive(ctx, req)
 			if err == nil {
@@ -94,12 +104,9 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 					err = o.syncClocks(ctx)
 				}
 			}
-			o.auto, o.changed = autoState{}, nil
+			o.auto, o.changed, o.fresh = autoState{}, nil, nil
 			if err == nil {
 				out[i].Message = msg
-				if err := o.tx.ReleaseSavepoint(ctx); err != nil {
-					return err
-				}
 				continue
 			}
 			if !errors.Is(err, ErrSkip) && apperr.KindOf(err) == apperr.KindInternal {
@@ -108,8 +115,13 @@ func (s *Service) ReceiveBatch(ctx context.Context, reqs []InboundRequest, also 
 			if rerr := o.tx.RollbackToSavepoint(ctx); rerr != nil {
 				return rerr
 			}
-			o.events = o.events[:events]
+			o.events, o.fresh = o.events[:events], nil
 			out[i].Err = err
+		}
+		if open {
+			if err := o.tx.ReleaseSavepoint(ctx); err != nil {
+				return err
+			}
 		}
 		if also != nil {
 			return also(ctx, o.tx)
@@ -163,8 +175,11 @@ func (o *op) receive(ctx context.Context, req InboundRequest) (model.Message, er
 		return model.Message{}, err
 	}
 	if req.Record != nil {
-		return msg, req.Record(ctx, o.tx, msg)
+		if err := req.Record(ctx, o.tx, msg); err != nil {
+			return msg, err
+		}
 	}
+	o.fresh = &c
 	return msg, nil
 }
 

@@ -124,6 +124,11 @@ type op struct {
 	// touched lists, per conversation, every action of this command,
 	// quiet ones included, for the facts hook.
 	touched []Changed
+	// fresh is the conversation as the command just saved it, for the
+	// rules that run next to use instead of reading it back (a round trip
+	// each on PostgreSQL, several per intake message). Any event recorded
+	// after it was set may have changed the conversation, so event clears it.
+	fresh *model.Conversation
 }
 
 func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) error) error {
@@ -149,6 +154,7 @@ func (s *Service) run(ctx context.Context, actor model.Actor, fn func(o *op) err
 }
 
 func (o *op) event(ctx context.Context, convID int64, action string, before, after any) error {
+	o.fresh = nil
 	id, err := o.tx.CreateEvent(ctx, store.EventInsert{ConversationID: convID, Actor: o.actor, Action: action, Before: before, After: after, Now: o.now})
 	if err == nil {
 		o.events = append(o.events, id)

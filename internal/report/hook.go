@@ -70,6 +70,7 @@ var factActions = map[string]bool{
 // Sync rewrites the facts of the conversations a command changed in a way
 // facts can see, inside its transaction (conversation.FactsHook).
 func (s *Service) Sync(ctx context.Context, tx *store.Tx, changes []conversation.Changed) error {
+	var ids []int64
 	for _, ch := range changes {
 		if !slices.ContainsFunc(ch.Actions, func(a string) bool { return factActions[a] }) {
 			continue
@@ -80,9 +81,25 @@ func (s *Service) Sync(ctx context.Context, tx *store.Tx, changes []conversation
 		if !ch.AgentReplied && !slices.ContainsFunc(ch.Actions, func(a string) bool { return factActions[a] && a != "message.created" }) {
 			continue
 		}
-		if err := s.syncRange(ctx, tx, ch.ConversationID, ch.ConversationID); err != nil {
-			return fmt.Errorf("report facts of #%d: %w", ch.ConversationID, err)
+		ids = append(ids, ch.ConversationID)
+	}
+	// Consecutive ids are rewritten as one range (each range is about seven
+	// statements): a batch of mail creates its conversations one after
+	// another. A range holds only ids in the list, so nothing else is read.
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 && j-i+1 < rebuildBatch {
+			j++
 		}
+		if err := s.syncRange(ctx, tx, ids[i], ids[j]); err != nil {
+			if i == j {
+				return fmt.Errorf("report facts of #%d: %w", ids[i], err)
+			}
+			return fmt.Errorf("report facts of #%d–#%d: %w", ids[i], ids[j], err)
+		}
+		i = j + 1
 	}
 	return nil
 }

@@ -66,13 +66,9 @@ func latestConversationOf(ctx context.Context, q querier, inboxID, contactID int
 	if includeClosed {
 		where = ""
 	}
-	var id int64
-	err := q.QueryRowContext(ctx, `SELECT id FROM conversations WHERE inbox_id = $1 AND contact_id = $2 AND merged_into_id IS NULL`+where+`
- ORDER BY id DESC LIMIT 1`, inboxID, contactID).Scan(&id)
-	if err != nil {
-		return model.Conversation{}, translate(err)
-	}
-	return getConversation(ctx, q, id)
+	// One statement: the id lookup as a subquery of the conversation's read.
+	return queryConversation(ctx, q, conversationWithTags+` WHERE c.id = (SELECT id FROM conversations WHERE inbox_id = $1 AND contact_id = $2 AND merged_into_id IS NULL`+where+`
+ ORDER BY id DESC LIMIT 1) ORDER BY t.name`, inboxID, contactID)
 }
 
 // Delivery is one message leaving by a channel, and how its attempts went.
@@ -258,6 +254,12 @@ func (s *Store) VisitorByTokenHash(ctx context.Context, hash string) (Visitor, e
 // TouchVisitor records that a visitor is on the page now.
 func (s *Store) TouchVisitor(ctx context.Context, id int64, now time.Time) error {
 	_, err := s.Writer.ExecContext(ctx, `UPDATE chat_visitors SET last_seen_at = $2 WHERE id = $1`, id, Millis(now))
+	return translate(err)
+}
+
+// TouchVisitor records, in a transaction, that a visitor is on the page now.
+func (t *Tx) TouchVisitor(ctx context.Context, id int64, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE chat_visitors SET last_seen_at = $2 WHERE id = $1`, id, Millis(now))
 	return translate(err)
 }
 

@@ -13,25 +13,30 @@ import (
 	"github.com/parley-hq/parley/internal/model"
 )
 
-const conversationColumns = `c.id, c.inbox_id, i.channel, c.contact_id, ct.name, ct.type,
+const conversationColumnsOnly = `c.id, c.inbox_id, i.channel, c.contact_id, ct.name, ct.type,
  (SELECT ci.value FROM contact_identities ci WHERE ci.contact_id = c.contact_id AND ci.kind = 'email' ORDER BY ci.id LIMIT 1),
  c.subject, c.status, c.priority, c.assignee_id, c.team_id, c.snoozed_until, c.previous_conversation_id,
  c.message_count, c.preview, c.created_at, c.updated_at, c.last_activity_at, c.status_changed_at,
  c.first_response_at, c.resolved_at, c.closed_at, c.waiting_since, c.merged_into_id,
- c.sla_policy_id, c.sla_due_at
+ c.sla_policy_id, c.sla_due_at`
+
+const conversationFrom = `
  FROM conversations c
  JOIN inboxes i ON i.id = c.inbox_id
  JOIN contacts ct ON ct.id = c.contact_id`
 
-func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, error) {
+const conversationColumns = conversationColumnsOnly + conversationFrom
+
+// scanConversation scans conversationColumns, then extra.
+func scanConversation(row interface{ Scan(...any) error }, extra ...any) (model.Conversation, error) {
 	var c model.Conversation
 	var email sql.NullString
 	var assignee, team, snoozed, prev, firstResp, resolved, closed, waiting, merged, slaPolicy, slaDue sql.NullInt64
 	var created, updated, activity, statusChanged int64
-	err := row.Scan(&c.ID, &c.InboxID, &c.Channel, &c.Contact.ID, &c.Contact.Name, &c.Contact.Type, &email,
+	err := row.Scan(append([]any{&c.ID, &c.InboxID, &c.Channel, &c.Contact.ID, &c.Contact.Name, &c.Contact.Type, &email,
 		&c.Subject, &c.Status, &c.Priority, &assignee, &team, &snoozed, &prev,
 		&c.MessageCount, &c.Preview, &created, &updated, &activity, &statusChanged,
-		&firstResp, &resolved, &closed, &waiting, &merged, &slaPolicy, &slaDue)
+		&firstResp, &resolved, &closed, &waiting, &merged, &slaPolicy, &slaDue}, extra...)...)
 	if err != nil {
 		return c, translate(err)
 	}
@@ -47,16 +52,40 @@ func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, 
 }
 
 func getConversation(ctx context.Context, q querier, id int64) (model.Conversation, error) {
-	c, err := scanConversation(q.QueryRowContext(ctx, conversationByIDSQL, id))
+	return queryConversation(ctx, q, conversationByIDSQL, id)
+}
+
+// queryConversation reads the conversation a statement shaped like
+// conversationByIDSQL (one row per tag) selects.
+func queryConversation(ctx context.Context, q querier, query string, args ...any) (model.Conversation, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return c, err
+		return model.Conversation{}, translate(err)
 	}
-	tags, err := tagsFor(ctx, q, []int64{id})
-	if err != nil {
-		return c, err
+	defer rows.Close()
+	var c model.Conversation
+	var tags []string
+	for n := 0; rows.Next(); n++ {
+		var tag sql.NullString
+		row, err := scanConversation(rows, &tag)
+		if err != nil {
+			return model.Conversation{}, err
+		}
+		if n == 0 {
+			c = row
+		}
+		if tag.Valid {
+			tags = append(tags, tag.String)
+		}
 	}
-	if t := tags[id]; t != nil {
-		c.Tags = t
+	if err := rows.Err(); err != nil {
+		return model.Conversation{}, translate(err)
+	}
+	if c.ID == 0 {
+		return c, ErrNotFound
+	}
+	if tags != nil {
+		c.Tags = tags
 	}
 	return c, nil
 }

@@ -34,7 +34,18 @@ func (s *Store) InboxByID(ctx context.Context, id int64) (model.Inbox, error) {
 
 // InboxByID reads one inbox (without members) inside the transaction.
 func (t *Tx) InboxByID(ctx context.Context, id int64) (model.Inbox, error) {
-	return scanInbox(t.q().QueryRowContext(ctx, inboxByIDSQL, id))
+	if in, ok := t.memo.inboxes[id]; ok {
+		return in, nil
+	}
+	in, err := scanInbox(t.q().QueryRowContext(ctx, inboxByIDSQL, id))
+	if err != nil {
+		return in, err
+	}
+	if t.memo.inboxes == nil {
+		t.memo.inboxes = map[int64]model.Inbox{}
+	}
+	t.memo.inboxes[id] = in
+	return in, nil
 }
 
 // ListInboxes returns inboxes by id; with visibleTo set, only those the user belongs to.
@@ -85,6 +96,7 @@ func (s *Store) ListInboxes(ctx context.Context, visibleTo int64) ([]model.Inbox
 
 // CreateInbox inserts an inbox and returns its id.
 func (t *Tx) CreateInbox(ctx context.Context, in model.Inbox) (int64, error) {
+	t.memo = txMemo{}
 	var id int64
 	err := t.tx.QueryRowContext(ctx, `INSERT INTO inboxes (name, channel, settings, auto_resolve_after_ms, auto_close_after_ms, reopen_window_ms, created_at)
  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, in.Name, in.Channel, string(in.Settings),
@@ -94,6 +106,7 @@ func (t *Tx) CreateInbox(ctx context.Context, in model.Inbox) (int64, error) {
 
 // SaveInbox writes an inbox's mutable fields.
 func (t *Tx) SaveInbox(ctx context.Context, in model.Inbox) error {
+	t.memo = txMemo{}
 	_, err := t.tx.ExecContext(ctx, `UPDATE inboxes SET name = $2, settings = $3, auto_resolve_after_ms = $4, auto_close_after_ms = $5, reopen_window_ms = $6 WHERE id = $1`,
 		in.ID, in.Name, string(in.Settings), in.AutoResolveAfter.Milliseconds(), in.AutoCloseAfter.Milliseconds(), in.ReopenWindow.Milliseconds())
 	return translate(err)

@@ -25,7 +25,12 @@ import (
 const (
 	userByTokenHashSQL = `SELECT t.id, u.id, u.email, u.name, u.role, u.password_hash, u.available, u.capacity, u.weekly_report, u.created_at, u.updated_at
  FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`
-	conversationByIDSQL = `SELECT ` + conversationColumns + ` WHERE c.id = $1`
+	// conversationByIDSQL reads a conversation with its tags, one row per
+	// tag (one row with a NULL tag when it has none): one round trip, not two.
+	conversationByIDSQL  = conversationWithTags + ` WHERE c.id = $1 ORDER BY t.name`
+	conversationWithTags = `SELECT ` + conversationColumnsOnly + `, t.name` + conversationFrom + `
+ LEFT JOIN conversation_tags x ON x.conversation_id = c.id
+ LEFT JOIN tags t ON t.id = x.tag_id`
 	inboxByIDSQL        = `SELECT ` + inboxColumns + ` FROM inboxes WHERE id = $1`
 	saveConversationSQL = `UPDATE conversations SET subject = $2, status = $3, priority = $4,
  assignee_id = $5, team_id = $6, snoozed_until = $7, message_count = $8, preview = $9, updated_at = $10,
@@ -54,11 +59,11 @@ const (
 )
 
 // hotWrites run in write transactions: adding a message and what it reads.
-var hotWrites = append([]string{conversationByIDSQL, tagsSQL(1), inboxByIDSQL, createMessageSQL, createEventSQL, saveConversationSQL, saveActivitySQL},
+var hotWrites = append([]string{conversationByIDSQL, inboxByIDSQL, createMessageSQL, createEventSQL, saveConversationSQL, saveActivitySQL},
 	append(emailHotWrites, reportHotWrites...)...)
 
 // hotReads run on the reader pool: authentication and reading a conversation.
-var hotReads = []string{userByTokenHashSQL, conversationByIDSQL, tagsSQL(1), inboxByIDSQL, listMessagesSQL}
+var hotReads = []string{userByTokenHashSQL, conversationByIDSQL, inboxByIDSQL, listMessagesSQL}
 
 type preparedSet struct {
 	writer, reader map[string]*sql.Stmt

@@ -84,6 +84,7 @@ func (t *Tx) UpdateBusinessHours(ctx context.Context, b BusinessHours) error {
 // DeleteBusinessHours removes a schedule; ErrReference while an inbox,
 // team or policy still uses it.
 func (t *Tx) DeleteBusinessHours(ctx context.Context, id int64) error {
+	t.memo.hoursInboxes, t.memo.hoursTeams = nil, nil
 	res, err := t.tx.ExecContext(ctx, `DELETE FROM business_hours WHERE id = $1`, id)
 	if err != nil {
 		return translate(err)
@@ -97,6 +98,7 @@ func (t *Tx) DeleteBusinessHours(ctx context.Context, id int64) error {
 // SetBusinessHoursOf assigns a schedule (or none) to an inbox or a team;
 // table is "inboxes" or "teams".
 func (t *Tx) SetBusinessHoursOf(ctx context.Context, table string, id int64, hoursID *int64) error {
+	t.memo.hoursInboxes, t.memo.hoursTeams = nil, nil
 	if table != "inboxes" && table != "teams" {
 		panic("SetBusinessHoursOf: " + table)
 	}
@@ -119,31 +121,43 @@ func (s *Store) BusinessHoursAssignments(ctx context.Context) (inboxes, teams ma
 // command that needs them must not wait for a second connection while it
 // holds one (on PostgreSQL, where reads share the pool, 32 such commands
 // at once held every connection and waited forever).
+// The maps are shared with later calls in the transaction: read them only.
 func (t *Tx) BusinessHoursAssignments(ctx context.Context) (inboxes, teams map[int64]int64, err error) {
-	return businessHoursAssignments(ctx, t.tx)
+	if t.memo.hoursInboxes != nil {
+		return t.memo.hoursInboxes, t.memo.hoursTeams, nil
+	}
+	inboxes, teams, err = businessHoursAssignments(ctx, t.tx)
+	if err == nil {
+		t.memo.hoursInboxes, t.memo.hoursTeams = inboxes, teams
+	}
+	return inboxes, teams, err
 }
 
 func businessHoursAssignments(ctx context.Context, s interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }) (inboxes, teams map[int64]int64, err error) {
 	inboxes, teams = map[int64]int64{}, map[int64]int64{}
-	for _, x := range []struct {
-		table string
-		into  map[int64]int64
-	}{{"inboxes", inboxes}, {"teams", teams}} {
-		rows, err := s.QueryContext(ctx, `SELECT id, business_hours_id FROM `+x.table+` WHERE business_hours_id IS NOT NULL`)
-		if err != nil {
+	// One statement for both tables: commands read this on every trigger.
+	rows, err := s.QueryContext(ctx, `SELECT 0, id, business_hours_id FROM inboxes WHERE business_hours_id IS NOT NULL
+ UNION ALL SELECT 1, id, business_hours_id FROM teams WHERE business_hours_id IS NOT NULL`)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team int
+		var id, h int64
+		if err := rows.Scan(&team, &id, &h); err != nil {
 			return nil, nil, translate(err)
 		}
-		for rows.Next() {
-			var id, h int64
-			if err := rows.Scan(&id, &h); err != nil {
-				rows.Close()
-				return nil, nil, translate(err)
-			}
-			x.into[id] = h
+		if team == 1 {
+			teams[id] = h
+		} else {
+			inboxes[id] = h
 		}
-		rows.Close()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err)
 	}
 	return inboxes, teams, nil
 }

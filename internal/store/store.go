@@ -20,6 +20,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/parley-hq/parley/internal/model"
 )
 
 // Dialect names the database behind a Store.
@@ -167,6 +169,20 @@ type Tx struct {
 	afterCommit []func()
 	// stmts are the writer's prepared hot statements (SQLite only).
 	stmts map[string]*sql.Stmt
+	// memo keeps settings a command reads again and again (an intake batch
+	// reads them once per message), which the commands themselves never
+	// write: on PostgreSQL each read is a round trip. A Tx method that
+	// writes one of them forgets it, as does a rollback to a savepoint.
+	memo txMemo
+}
+
+type txMemo struct {
+	rulesVersion *string
+	hoursInboxes map[int64]int64
+	hoursTeams   map[int64]int64
+	inboxes      map[int64]model.Inbox
+	// inboxAutomation holds last_assigned_user_id too: SetLastAssigned forgets it.
+	inboxAutomation map[int64]model.InboxAutomation
 }
 
 // SQL exposes the transaction for River, which enqueues jobs in it.

@@ -424,16 +424,25 @@ func (s *Service) Send(ctx context.Context, v Visitor, req SendRequest) (Message
 	if req.ClientID != "" {
 		key = "chat:" + strconv.FormatInt(v.ID, 10) + ":" + req.ClientID
 	}
-	got, err := s.conv.ReceiveKeyed(ctx, conversation.Inbound{InboxID: v.InboxID, ContactID: v.ContactID, Body: req.Body, MessageKey: key, Files: req.Files})
+	// The visitor is seen in the message's own transaction: a commit of its
+	// own was a second WAL flush per message on PostgreSQL.
+	touch := func(ctx context.Context, tx *store.Tx) error { return tx.TouchVisitor(ctx, v.ID, s.now()) }
+	got, err := s.conv.ReceiveKeyed(ctx, conversation.Inbound{InboxID: v.InboxID, ContactID: v.ContactID, Body: req.Body, MessageKey: key, Files: req.Files, Also: touch})
 	if err != nil {
 		return Message{}, err
 	}
-	if err := s.store.TouchVisitor(ctx, v.ID, s.now()); err != nil {
-		return Message{}, err
+	if got.Duplicate {
+		// The first delivery's transaction saw the visitor; this one wrote nothing.
+		if err := s.store.TouchVisitor(ctx, v.ID, s.now()); err != nil {
+			return Message{}, err
+		}
 	}
 	m := got.Message
 	if m.SenderName == "" {
 		m.SenderName = got.Conversation.Contact.Name
+	}
+	if !got.Duplicate && len(req.Files) == 0 {
+		return widgetMessage(m, nil), nil // a new message without files has none to read back
 	}
 	files, err := s.store.AttachmentsOf(ctx, []int64{m.ID})
 	return widgetMessage(m, files[m.ID]), err
