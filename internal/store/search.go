@@ -83,25 +83,28 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 	pos := f.Search.Positive()
 	if s.Dialect == Postgres {
 		// PostgreSQL must read each matching row from the table to count
-		// it (GIN has no index-only scans), so its planner's estimate,
-		// from the tsvector statistics, decides instead.
+		// it (GIN has no index-only scans), so its planner's estimates,
+		// from the tsvector statistics, decide instead. Messages are
+		// bounded from each word's estimate, as on SQLite: the planner
+		// multiplies the words' frequencies, which for words said together
+		// ("cancel subscription": 3,000 estimated, 80,000 found) sent
+		// searches to collect far more than CandidateLimit.
+		estimate, err := s.boundMatches(pos, func(w search.Term) (int, error) { return s.pgWordEstimate(ctx, w) })
+		if err != nil {
+			return err
+		}
 		tq := "to_tsquery('simple', $1)"
 		var plan string
-		if err := s.Reader.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages WHERE search @@ `+tq+`
- UNION ALL SELECT 1 FROM conversations WHERE search @@ `+tq+`
+		if err := s.Reader.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM conversations WHERE search @@ `+tq+`
  UNION ALL SELECT 1 FROM contacts ct JOIN conversations c ON c.contact_id = ct.id WHERE ct.search @@ `+tq, pos.TSQuery()).Scan(&plan); err != nil {
 			return translate(err)
 		}
-		var explained []struct {
-			Plan struct {
-				Rows float64 `json:"Plan Rows"`
-			}
-		}
-		if err := json.Unmarshal([]byte(plan), &explained); err != nil || len(explained) == 0 {
-			return fmt.Errorf("reading the search estimate: %v", err)
+		rows, err := planRows(plan)
+		if err != nil {
+			return err
 		}
 		f.searchMode = searchCandidates
-		if explained[0].Plan.Rows > float64(s.Search.CandidateLimit) {
+		if float64(estimate)+rows > float64(s.Search.CandidateLimit) {
 			f.searchMode = searchWalk
 		}
 		return nil
@@ -138,29 +141,76 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 func (s *Store) estimateMatches(ctx context.Context, q search.Query) (int, error) {
 	total := 0
 	for _, index := range []string{"message_words", "conversations_fts"} {
-		best := -1
-		for _, clause := range q.All {
-			sum := 0
-			for _, term := range clause {
-				rarest := -1
-				for i, w := range term.Words {
-					n, err := s.wordRows(ctx, index, search.Term{Words: []string{w}, Prefix: term.Prefix && i == len(term.Words)-1})
-					if err != nil {
-						return 0, err
-					}
-					if rarest < 0 || n < rarest {
-						rarest = n
-					}
-				}
-				sum += max(rarest, 0)
-			}
-			if best < 0 || sum < best {
-				best = sum
-			}
+		n, err := s.boundMatches(q, func(w search.Term) (int, error) { return s.wordRows(ctx, index, w) })
+		if err != nil {
+			return 0, err
 		}
-		total += max(best, 0)
+		total += n
 	}
 	return total, nil
+}
+
+// boundMatches bounds from above how many rows match q, given how many
+// hold each word: a term matches at most the rows of its rarest word, a
+// clause at most the sum of its terms, and the query at most its rarest
+// clause.
+func (s *Store) boundMatches(q search.Query, rowsOf func(search.Term) (int, error)) (int, error) {
+	best := -1
+	for _, clause := range q.All {
+		sum := 0
+		for _, term := range clause {
+			rarest := -1
+			for i, w := range term.Words {
+				n, err := rowsOf(search.Term{Words: []string{w}, Prefix: term.Prefix && i == len(term.Words)-1})
+				if err != nil {
+					return 0, err
+				}
+				if rarest < 0 || n < rarest {
+					rarest = n
+				}
+			}
+			sum += max(rarest, 0)
+		}
+		if best < 0 || sum < best {
+			best = sum
+		}
+	}
+	return max(best, 0), nil
+}
+
+// pgWordEstimate is PostgreSQL's estimate of how many messages hold a word
+// (or, a prefix, a word it starts), kept a while like SQLite's counts.
+func (s *Store) pgWordEstimate(ctx context.Context, w search.Term) (int, error) {
+	key := wordKey{index: "postgres messages", word: w.Words[0], prefix: w.Prefix}
+	if n, ok := s.words.get(key, time.Now()); ok {
+		return n, nil
+	}
+	var plan string
+	one := search.Query{All: []search.Clause{{w}}}
+	if err := s.Reader.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages WHERE search @@ to_tsquery('simple', $1)`,
+		one.TSQuery()).Scan(&plan); err != nil {
+		return 0, translate(err)
+	}
+	rows, err := planRows(plan)
+	if err != nil {
+		return 0, err
+	}
+	n := int(min(rows, 1e9))
+	s.words.put(key, n, time.Now())
+	return n, nil
+}
+
+// planRows reads the estimated rows of an EXPLAIN (FORMAT JSON).
+func planRows(plan string) (float64, error) {
+	var explained []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal([]byte(plan), &explained); err != nil || len(explained) == 0 {
+		return 0, fmt.Errorf("reading the search estimate: %v", err)
+	}
+	return explained[0].Plan.Rows, nil
 }
 
 // wordRows counts the rows of an index holding a word (or, a prefix, a
