@@ -304,8 +304,26 @@ func (s *Store) searchSQL(f ConversationFilter, arg func(any) string) (with, fro
 	return with, " FROM cand CROSS JOIN conversations c", selectExtra, []string{"c.id = cand.cid"}
 }
 
-// walkChunk is how many conversations a walk reads at a time.
-const walkChunk = 256
+// walkChunk is how many conversations a walk reads at first. On
+// PostgreSQL later chunks are sized from the matches seen so far, up to
+// walkChunkMax: each chunk is two round trips and two plans (~2-3 ms), which
+// for a word in 1% of conversations (5,000 walked for a page of 50) cost
+// more than the tests themselves (docs/benchmarks.md).
+const (
+	walkChunk    = 256
+	walkChunkMax = 4096
+)
+
+// nextWalkChunk sizes a walk's next chunk: enough, at the density of
+// matches seen so far, for what is still wanted, with a fifth more; twice
+// the tested count when nothing matched yet.
+func nextWalkChunk(tested, matched, wanted int) int {
+	n := 2 * tested
+	if matched > 0 {
+		n = wanted * tested / matched * 6 / 5
+	}
+	return min(max(n, walkChunk), walkChunkMax)
+}
 
 // needsWalk reports whether f's search tests conversations in Go: a walk,
 // or any search with excluded words.
@@ -336,6 +354,7 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 	var out []int64
 	stream := f
 	stream.Limit = walkChunk
+	tested := 0
 	for len(out) < want {
 		q, args, err := s.listQuery(stream, "c.id, "+col+", c.subject, COALESCE((SELECT search_text FROM contacts WHERE id = c.contact_id), '')", true)
 		if err != nil {
@@ -387,10 +406,14 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 				break
 			}
 		}
-		if len(ids) < walkChunk {
+		if len(ids) < stream.Limit {
 			break
 		}
 		stream.After = &Cursor{Sort: f.Sort, Value: keys[len(keys)-1], ID: ids[len(ids)-1]}
+		tested += len(ids)
+		if s.Dialect == Postgres {
+			stream.Limit = nextWalkChunk(tested, len(out), want-len(out))
+		}
 	}
 	return out, nil
 }
