@@ -450,11 +450,14 @@ func (s *Store) messagesMatching(ctx context.Context, q search.Query, conversati
 		// lack a word. It is a superset, so a pass still reads the
 		// messages; an unknown set (no row, or NULL: too large) passes.
 		// CASE fixes the order, which the planner would pick by cost.
+		// OFFSET 0 keeps the EXISTS a probe per conversation: without it,
+		// for a chunk of thousands the planner hashes every matching
+		// message of the whole table instead (60,000 rows for "doorbell").
 		args[0] = q.TSQuery()
 		args = append(args, q.WordsTSQuery())
 		sqlText = fmt.Sprintf(`SELECT v.cid FROM (VALUES `+strings.Join(ph, ",")+`) v(cid) WHERE CASE
  WHEN (SELECT w.words @@ to_tsquery('simple', $%d) FROM conversation_words w WHERE w.conversation_id = v.cid) IS FALSE THEN FALSE
- ELSE EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = v.cid AND m.search @@ to_tsquery('simple', $1)) END`, len(args))
+ ELSE EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = v.cid AND m.search @@ to_tsquery('simple', $1) OFFSET 0) END`, len(args))
 	} else {
 		args[0] = q.FTS5()
 		sqlText = `SELECT v.column1 FROM (VALUES ` + strings.Join(ph, ",") + `) v WHERE EXISTS (
