@@ -7,9 +7,9 @@ import "testing"
 func TestNextWalkChunk(t *testing.T) {
 	for _, c := range []struct{ tested, matched, wanted, want int }{
 		{256, 0, 50, 512},           // nothing yet: twice as many
-		{3072, 0, 50, walkChunkMax}, // bounded
+		{1024, 0, 50, walkChunkMax}, // bounded
 		{256, 40, 10, walkChunk},    // nearly full: the first chunk's size
-		{1024, 20, 30, 1843},        // 2% seen, 30 more: 1,536 and a fifth
+		{2048, 80, 20, 614},         // 4% seen, 20 more: 512 and a fifth
 		{768, 8, 42, walkChunkMax},  // 1% seen, 42 more: 4,838, bounded
 	} {
 		if got := nextWalkChunk(c.tested, c.matched, c.wanted); got != c.want {
