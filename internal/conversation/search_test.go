@@ -283,3 +283,59 @@ func TestSearchAfterMergeSplitAndErasure(t *testing.T) {
 		}
 	})
 }
+
+// A walk reads the list a chunk at a time (on PostgreSQL, growing chunks):
+// a word in one conversation of 90 is found in all 900, in the list's
+// order, each once, whether a page asks for all of them or pages through.
+func TestSearchWalksManyChunks(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		admin := e.User(t, "admin@example.com", model.RoleAdmin)
+		inbox := e.Inbox(t, "Support", model.ChannelAPI)
+		var want []int64
+		for i := range 900 {
+			body := fmt.Sprintf("Message number %d about nothing much.", i)
+			if i%90 == 45 {
+				body = fmt.Sprintf("Message number %d: the needle is here.", i)
+			}
+			c, err := e.Conversations.Create(ctx, admin, conversation.CreateRequest{InboxID: inbox,
+				Contact: contact.Ref{Email: fmt.Sprintf("c%d@example.com", i)}, Subject: fmt.Sprintf("Conversation %d", i),
+				Message: conversation.MessageRequest{Body: body, Direction: "incoming"}})
+			testutil.NoErr(t, err)
+			if i%90 == 45 {
+				want = append(want, c.ID)
+			}
+		}
+		slices.Reverse(want) // newest first
+		e.Store.Search = store.SearchTuning{CandidateLimit: 0, RelevanceWindow: store.DefaultSearchTuning.RelevanceWindow}
+		list := func(q url.Values) conversation.Page {
+			t.Helper()
+			f, err := e.Conversations.ParseFilter(ctx, admin, q)
+			testutil.NoErr(t, err)
+			p, err := e.Conversations.List(ctx, admin, f)
+			testutil.NoErr(t, err)
+			return p
+		}
+		var got []int64
+		for _, c := range list(url.Values{"q": {"needle"}, "sort": {"-created"}, "limit": {"50"}}).Items {
+			got = append(got, c.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("one page: %v, want %v", got, want)
+		}
+		got = nil
+		q := url.Values{"q": {`"the needle"`}, "sort": {"-created"}, "limit": {"3"}}
+		for range 10 {
+			p := list(q)
+			for _, c := range p.Items {
+				got = append(got, c.ID)
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			q.Set("cursor", p.NextCursor)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("pages of 3: %v, want %v", got, want)
+		}
+	})
+}
