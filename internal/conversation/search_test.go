@@ -202,3 +202,140 @@ func TestSearchSyntaxErrors(t *testing.T) {
 		}
 	})
 }
+
+// Messages that move (merge, split) or are rewritten (contact erasure)
+// are found where they are now, in every way a search runs; on
+// PostgreSQL the walk first tests each conversation's set of words
+// (conversation_words), so a set missing a moved word would hide it, and
+// an erased customer's words must leave the set too.
+func TestSearchAfterMergeSplitAndErasure(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		d := newSearchData(t, e)
+		tunings := []store.SearchTuning{store.DefaultSearchTuning,
+			{CandidateLimit: 0, RelevanceWindow: store.DefaultSearchTuning.RelevanceWindow}}
+		check := func(step string, cases map[string][]int64) {
+			t.Helper()
+			for _, tuning := range tunings {
+				e.Store.Search = tuning
+				for query, want := range cases {
+					if got := ids(d.find(t, d.admin, query)); !slices.Equal(got, want) {
+						t.Errorf("%s, candidate limit %d: %s: %v, want %v", step, tuning.CandidateLimit, query, got, want)
+					}
+				}
+			}
+		}
+		// A conversation without messages has no set.
+		words := func(id int64) []string {
+			t.Helper()
+			ws, _, err := e.Store.ConversationWords(ctx, id)
+			testutil.NoErr(t, err)
+			return ws
+		}
+		has := func(id int64, word string) bool { return slices.Contains(words(id), word) }
+
+		// Merge: Sam's "money back" now lives in the shipping conversation.
+		_, err := e.Conversations.Merge(ctx, d.admin, d.refund, d.shipping)
+		testutil.NoErr(t, err)
+		check("after the merge", map[string][]int64{
+			"q=money":        {d.shipping},
+			`q="money+back"`: {d.shipping},
+			// The conversation has both words, no one message does.
+			"q=money+forever":         nil,
+			"q=back+forever":          nil,
+			"q=mon*&status=new":       {d.shipping},
+			"q=invoice+-money":        {d.invoice, d.other},
+			"q=forever&status=closed": nil,
+		})
+		if e.Dialect == "postgres" && (!has(d.shipping, "money") || has(d.refund, "money")) {
+			t.Errorf("after the merge the sets are %v (target) and %v (merged away)", words(d.shipping), words(d.refund))
+		}
+
+		// Split: the second invoice message moves to a new conversation.
+		split, err := e.Conversations.Split(ctx, d.admin, d.invoice, []int64{d.invoiceMsg})
+		testutil.NoErr(t, err)
+		check("after the split", map[string][]int64{
+			"q=total":           {split.ID},
+			`q="invoice+total"`: {split.ID},
+			"q=wrong+address":   {d.invoice},
+			"q=wrong+total":     nil, // now in two conversations
+		})
+		if e.Dialect == "postgres" && (!has(split.ID, "total") || has(d.invoice, "total")) {
+			t.Errorf("after the split the sets are %v (new) and %v (source)", words(split.ID), words(d.invoice))
+		}
+
+		// Erasure: what Jo wrote becomes "[erased]", in both of Jo's
+		// conversations, and leaves the sets of words.
+		c, err := e.Conversations.Get(ctx, d.admin, d.invoice)
+		testutil.NoErr(t, err)
+		_, err = e.Contacts.Erase(ctx, d.admin, c.Contact.ID, contact.EraseRequest{Reason: "customer's request"})
+		testutil.NoErr(t, err)
+		check("after the erasure", map[string][]int64{
+			"q=address": nil,
+			"q=total":   nil,
+			"q=invoice": {d.shipping, d.other},
+		})
+		if e.Dialect == "postgres" {
+			for _, id := range []int64{d.invoice, split.ID} {
+				if ws := words(id); slices.Contains(ws, "address") || slices.Contains(ws, "total") || !slices.Contains(ws, "erased") {
+					t.Errorf("after the erasure #%d keeps the words %v", id, ws)
+				}
+			}
+		}
+	})
+}
+
+// A walk reads the list a chunk at a time (on PostgreSQL, growing chunks):
+// a word in one conversation of 90 is found in all 900, in the list's
+// order, each once, whether a page asks for all of them or pages through.
+func TestSearchWalksManyChunks(t *testing.T) {
+	testutil.Each(t, func(t *testing.T, e *testutil.Env) {
+		admin := e.User(t, "admin@example.com", model.RoleAdmin)
+		inbox := e.Inbox(t, "Support", model.ChannelAPI)
+		var want []int64
+		for i := range 900 {
+			body := fmt.Sprintf("Message number %d about nothing much.", i)
+			if i%90 == 45 {
+				body = fmt.Sprintf("Message number %d: the needle is here.", i)
+			}
+			c, err := e.Conversations.Create(ctx, admin, conversation.CreateRequest{InboxID: inbox,
+				Contact: contact.Ref{Email: fmt.Sprintf("c%d@example.com", i)}, Subject: fmt.Sprintf("Conversation %d", i),
+				Message: conversation.MessageRequest{Body: body, Direction: "incoming"}})
+			testutil.NoErr(t, err)
+			if i%90 == 45 {
+				want = append(want, c.ID)
+			}
+		}
+		slices.Reverse(want) // newest first
+		e.Store.Search = store.SearchTuning{CandidateLimit: 0, RelevanceWindow: store.DefaultSearchTuning.RelevanceWindow}
+		list := func(q url.Values) conversation.Page {
+			t.Helper()
+			f, err := e.Conversations.ParseFilter(ctx, admin, q)
+			testutil.NoErr(t, err)
+			p, err := e.Conversations.List(ctx, admin, f)
+			testutil.NoErr(t, err)
+			return p
+		}
+		var got []int64
+		for _, c := range list(url.Values{"q": {"needle"}, "sort": {"-created"}, "limit": {"50"}}).Items {
+			got = append(got, c.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("one page: %v, want %v", got, want)
+		}
+		got = nil
+		q := url.Values{"q": {`"the needle"`}, "sort": {"-created"}, "limit": {"3"}}
+		for range 10 {
+			p := list(q)
+			for _, c := range p.Items {
+				got = append(got, c.ID)
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			q.Set("cursor", p.NextCursor)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("pages of 3: %v, want %v", got, want)
+		}
+	})
+}

@@ -93,6 +93,14 @@ func TestGenerate(t *testing.T) {
  OR updated_at < last_activity_at OR status_changed_at < created_at OR first_response_at < created_at`); n != 0 {
 			t.Errorf("%d conversations have times out of order", n)
 		}
+		// PostgreSQL's set of words of each conversation (searched before
+		// its messages) holds exactly its messages' words.
+		if e.Dialect == "postgres" {
+			if n := count(t, db, `SELECT COUNT(*) FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM conversation_words w WHERE w.conversation_id = c.id
+ AND w.words = (SELECT strip(to_tsvector('simple', regexp_replace(string_agg(m.body, ' '), '[^[:alnum:]]+', ' ', 'g'))) FROM messages m WHERE m.conversation_id = c.id))`); n != 0 {
+				t.Errorf("%d conversations have no set of words, or one that is not their messages' words", n)
+			}
+		}
 		// The newest message is never in the future, and snoozes are.
 		now := opts.Now.UnixMilli()
 		if n := count(t, db, `SELECT COUNT(*) FROM messages WHERE created_at > $1`, now); n != 0 {

@@ -200,6 +200,29 @@ func tsTerm(t Term) string {
 	return "(" + strings.Join(ws, " <-> ") + ")"
 }
 
+// WordsTSQuery renders the positive part in to_tsquery syntax with each
+// phrase loosened to all of its words (a & b for "a b"): a text matching
+// the query has the words, so a set of words that fails this cannot hold
+// a match. PostgreSQL tests it against a conversation's set of words
+// (conversation_words) before reading the messages. Exclusions are left
+// out: they are not monotone.
+func (q Query) WordsTSQuery() string {
+	var parts []string
+	for _, c := range q.All {
+		var alts []string
+		for _, t := range c {
+			ws := make([]string, len(t.Words))
+			copy(ws, t.Words)
+			if t.Prefix {
+				ws[len(ws)-1] += ":*"
+			}
+			alts = append(alts, "("+strings.Join(ws, " & ")+")")
+		}
+		parts = append(parts, "("+strings.Join(alts, " | ")+")")
+	}
+	return strings.Join(parts, " & ")
+}
+
 // HasPrefix reports whether any term is a prefix (ship*).
 func (q Query) HasPrefix() bool {
 	for _, c := range q.All {

@@ -101,3 +101,23 @@ func TestSnippet(t *testing.T) {
 		}
 	}
 }
+
+// The words query loosens phrases to all their words and leaves out
+// exclusions: whatever matches the query, a set holding its words passes.
+func TestWordsTSQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		`refund`:                        `((refund))`,
+		`"wrong address" ship*`:         `((wrong & address)) & ((ship:*))`,
+		`"money back" OR "jo@x.com"`:    `((money & back) | (jo & x & com))`,
+		`invoice -paid`:                 `((invoice))`,
+		`"order 1001" OR refund -spam*`: `((order & 1001) | (refund))`,
+	} {
+		q, err := Parse(in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		if got := q.WordsTSQuery(); got != want {
+			t.Errorf("Parse(%q).WordsTSQuery() = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -80,25 +83,28 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 	pos := f.Search.Positive()
 	if s.Dialect == Postgres {
 		// PostgreSQL must read each matching row from the table to count
-		// it (GIN has no index-only scans), so its planner's estimate,
-		// from the tsvector statistics, decides instead.
+		// it (GIN has no index-only scans), so its planner's estimates,
+		// from the tsvector statistics, decide instead. Messages are
+		// bounded from each word's estimate, as on SQLite: the planner
+		// multiplies the words' frequencies, which for words said together
+		// ("cancel subscription": 3,000 estimated, 80,000 found) sent
+		// searches to collect far more than CandidateLimit.
+		estimate, err := s.boundMatches(pos, func(w search.Term) (int, error) { return s.pgWordEstimate(ctx, w) })
+		if err != nil {
+			return err
+		}
 		tq := "to_tsquery('simple', $1)"
 		var plan string
-		if err := s.Reader.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages WHERE search @@ `+tq+`
- UNION ALL SELECT 1 FROM conversations WHERE search @@ `+tq+`
+		if err := s.Reader.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM conversations WHERE search @@ `+tq+`
  UNION ALL SELECT 1 FROM contacts ct JOIN conversations c ON c.contact_id = ct.id WHERE ct.search @@ `+tq, pos.TSQuery()).Scan(&plan); err != nil {
 			return translate(err)
 		}
-		var explained []struct {
-			Plan struct {
-				Rows float64 `json:"Plan Rows"`
-			}
-		}
-		if err := json.Unmarshal([]byte(plan), &explained); err != nil || len(explained) == 0 {
-			return fmt.Errorf("reading the search estimate: %v", err)
+		rows, err := planRows(plan)
+		if err != nil {
+			return err
 		}
 		f.searchMode = searchCandidates
-		if explained[0].Plan.Rows > float64(s.Search.CandidateLimit) {
+		if float64(estimate)+rows > float64(s.Search.CandidateLimit) {
 			f.searchMode = searchWalk
 		}
 		return nil
@@ -135,36 +141,20 @@ func (s *Store) planSearch(ctx context.Context, f *ConversationFilter) error {
 func (s *Store) estimateMatches(ctx context.Context, q search.Query) (int, error) {
 	total := 0
 	for _, index := range []string{"message_words", "conversations_fts"} {
-		best := -1
-		for _, clause := range q.All {
-			sum := 0
-			for _, term := range clause {
-				rarest := -1
-				for i, w := range term.Words {
-					n, err := s.wordRows(ctx, index, search.Term{Words: []string{w}, Prefix: term.Prefix && i == len(term.Words)-1})
-					if err != nil {
-						return 0, err
-					}
-					if rarest < 0 || n < rarest {
-						rarest = n
-					}
-				}
-				sum += max(rarest, 0)
-			}
-			if best < 0 || sum < best {
-				best = sum
-			}
+		n, err := s.boundMatches(q, func(w search.Term) (int, error) { return s.wordRows(ctx, index, w) })
+		if err != nil {
+			return 0, err
 		}
-		if best > s.Search.CandidateLimit && wordsIn(q) > 1 {
+		if n > s.Search.CandidateLimit && wordsIn(q) > 1 {
 			// Words that are common alone may be rare together (a phrase,
 			// words that must share a message): count the query itself.
-			n, err := s.countRows(ctx, index, wordKey{index: index, word: "query:" + q.FTS5()}, q)
+			exact, err := s.countRows(ctx, index, wordKey{index: index, word: "query:" + q.FTS5()}, q)
 			if err != nil {
 				return 0, err
 			}
-			best = min(best, n)
+			n = min(n, exact)
 		}
-		total += max(best, 0)
+		total += n
 	}
 	return total, nil
 }
@@ -178,6 +168,69 @@ func wordsIn(q search.Query) int {
 		}
 	}
 	return n
+}
+
+// boundMatches bounds from above how many rows match q, given how many
+// hold each word: a term matches at most the rows of its rarest word, a
+// clause at most the sum of its terms, and the query at most its rarest
+// clause.
+func (s *Store) boundMatches(q search.Query, rowsOf func(search.Term) (int, error)) (int, error) {
+	best := -1
+	for _, clause := range q.All {
+		sum := 0
+		for _, term := range clause {
+			rarest := -1
+			for i, w := range term.Words {
+				n, err := rowsOf(search.Term{Words: []string{w}, Prefix: term.Prefix && i == len(term.Words)-1})
+				if err != nil {
+					return 0, err
+				}
+				if rarest < 0 || n < rarest {
+					rarest = n
+				}
+			}
+			sum += max(rarest, 0)
+		}
+		if best < 0 || sum < best {
+			best = sum
+		}
+	}
+	return max(best, 0), nil
+}
+
+// pgWordEstimate is PostgreSQL's estimate of how many messages hold a word
+// (or, a prefix, a word it starts), kept a while like SQLite's counts.
+func (s *Store) pgWordEstimate(ctx context.Context, w search.Term) (int, error) {
+	key := wordKey{index: "postgres messages", word: w.Words[0], prefix: w.Prefix}
+	if n, ok := s.words.get(key, time.Now()); ok {
+		return n, nil
+	}
+	var plan string
+	one := search.Query{All: []search.Clause{{w}}}
+	if err := s.Reader.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages WHERE search @@ to_tsquery('simple', $1)`,
+		one.TSQuery()).Scan(&plan); err != nil {
+		return 0, translate(err)
+	}
+	rows, err := planRows(plan)
+	if err != nil {
+		return 0, err
+	}
+	n := int(min(rows, 1e9))
+	s.words.put(key, n, time.Now())
+	return n, nil
+}
+
+// planRows reads the estimated rows of an EXPLAIN (FORMAT JSON).
+func planRows(plan string) (float64, error) {
+	var explained []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal([]byte(plan), &explained); err != nil || len(explained) == 0 {
+		return 0, fmt.Errorf("reading the search estimate: %v", err)
+	}
+	return explained[0].Plan.Rows, nil
 }
 
 // wordRows counts the rows of an index holding a word (or, a prefix, a
@@ -276,8 +329,27 @@ func (s *Store) searchSQL(f ConversationFilter, arg func(any) string) (with, fro
 	return with, " FROM cand CROSS JOIN conversations c", selectExtra, []string{"c.id = cand.cid"}
 }
 
-// walkChunk is how many conversations a walk reads at a time.
-const walkChunk = 256
+// walkChunk is how many conversations a walk reads at first. On
+// PostgreSQL later chunks are sized from the matches seen so far, up to
+// walkChunkMax: each chunk is two round trips and two plans (~2-3 ms), which
+// for a word in 1% of conversations (5,000 walked for a page of 50) cost
+// more than the tests themselves (docs/benchmarks.md). At 4,096 the test's
+// estimated cost passed jit_above_cost, and compiling it took 25 ms.
+const (
+	walkChunk    = 256
+	walkChunkMax = 1024
+)
+
+// nextWalkChunk sizes a walk's next chunk: enough, at the density of
+// matches seen so far, for what is still wanted, with a fifth more; twice
+// the tested count when nothing matched yet.
+func nextWalkChunk(tested, matched, wanted int) int {
+	n := 2 * tested
+	if matched > 0 {
+		n = wanted * tested / matched * 6 / 5
+	}
+	return min(max(n, walkChunk), walkChunkMax)
+}
 
 // needsWalk reports whether f's search tests conversations in Go: a walk,
 // or any search with excluded words.
@@ -308,6 +380,7 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 	var out []int64
 	stream := f
 	stream.Limit = walkChunk
+	tested := 0
 	for len(out) < want {
 		q, args, err := s.listQuery(stream, "c.id, "+col+", c.subject, COALESCE((SELECT search_text FROM contacts WHERE id = c.contact_id), '')", true)
 		if err != nil {
@@ -359,10 +432,14 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 				break
 			}
 		}
-		if len(ids) < walkChunk {
+		if len(ids) < stream.Limit {
 			break
 		}
 		stream.After = &Cursor{Sort: f.Sort, Value: keys[len(keys)-1], ID: ids[len(ids)-1]}
+		tested += len(ids)
+		if s.Dialect == Postgres {
+			stream.Limit = nextWalkChunk(tested, len(out), want-len(out))
+		}
 	}
 	return out, nil
 }
@@ -370,8 +447,9 @@ func (s *Store) walkMatches(ctx context.Context, f ConversationFilter, want int)
 // messagesMatching returns which of the conversations have a message
 // matching q, asking the full-text index about each conversation. On
 // SQLite a conversation's messages are one rowid range of message_words
-// (one seek per word); on PostgreSQL its messages are read through the
-// conversation index and their stored tsvectors tested.
+// (one seek per word); on PostgreSQL its set of words (conversation_words)
+// is tested, and only if it has the words are its messages read through
+// the conversation index and their stored tsvectors tested.
 func (s *Store) messagesMatching(ctx context.Context, q search.Query, conversations []int64) (map[int64]bool, error) {
 	if s.Dialect == SQLite && q.HasPrefix() {
 		// FTS5 expands a prefix over the whole index on every query
@@ -393,9 +471,19 @@ func (s *Store) messagesMatching(ctx context.Context, q search.Query, conversati
 	}
 	var sqlText string
 	if s.Dialect == Postgres {
+		// The conversation's set of words first (one narrow row, a tenth
+		// of the cost of its messages): most conversations a walk passes
+		// lack a word. It is a superset, so a pass still reads the
+		// messages; an unknown set (no row, or NULL: too large) passes.
+		// CASE fixes the order, which the planner would pick by cost.
+		// OFFSET 0 keeps the EXISTS a probe per conversation: without it,
+		// for a chunk of thousands the planner hashes every matching
+		// message of the whole table instead (60,000 rows for "doorbell").
 		args[0] = q.TSQuery()
-		sqlText = `SELECT v.cid FROM (VALUES ` + strings.Join(ph, ",") + `) v(cid) WHERE EXISTS (
- SELECT 1 FROM messages m WHERE m.conversation_id = v.cid AND m.search @@ to_tsquery('simple', $1))`
+		args = append(args, q.WordsTSQuery())
+		sqlText = fmt.Sprintf(`SELECT v.cid FROM (VALUES `+strings.Join(ph, ",")+`) v(cid) WHERE CASE
+ WHEN (SELECT w.words @@ to_tsquery('simple', $%d) FROM conversation_words w WHERE w.conversation_id = v.cid) IS FALSE THEN FALSE
+ ELSE EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = v.cid AND m.search @@ to_tsquery('simple', $1) OFFSET 0) END`, len(args))
 	} else {
 		args[0] = q.FTS5()
 		sqlText = `SELECT v.column1 FROM (VALUES ` + strings.Join(ph, ",") + `) v WHERE EXISTS (
@@ -551,4 +639,26 @@ const snippetWords = 24
 func highlight(text string) string {
 	text = strings.Join(strings.Fields(text), " ")
 	return strings.NewReplacer(markOpen, "<mark>", markClose, "</mark>").Replace(html.EscapeString(text))
+}
+
+// ConversationWords returns the set of words PostgreSQL keeps for a
+// conversation's messages (conversation_words), sorted, and whether one is
+// kept; SQLite keeps none. For checks: that a merge, split or erasure left
+// the set matching the messages (an erased customer's words must go).
+func (s *Store) ConversationWords(ctx context.Context, conversationID int64) ([]string, bool, error) {
+	if s.Dialect != Postgres {
+		return nil, false, nil
+	}
+	var text sql.NullString
+	err := s.Reader.QueryRowContext(ctx, `SELECT array_to_string(tsvector_to_array(words), ' ') FROM conversation_words WHERE conversation_id = $1`,
+		conversationID).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !text.Valid {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, translate(err)
+	}
+	words := strings.Fields(text.String)
+	slices.Sort(words)
+	return words, true, nil
 }
