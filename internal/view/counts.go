@@ -15,12 +15,14 @@ import (
 // milliseconds. A kept count is served while
 //   - no conversation has changed since it was counted (the newest event
 //     id is the same), so it is exact, or
-//   - it cost more than cheapCount to count and is younger than freshFor,
-//     which bounds how stale a costly count can be while conversations
-//     keep changing (each such view is counted at most once per freshFor
-//     per node, however many agents load the sidebar); a cheap count is
-//     counted again after any change, so a small helpdesk always sees
-//     exact counts,
+//   - it cost more than cheapCount to count, is younger than freshFor, and
+//     at least busyChanges events have happened since: while conversations
+//     keep changing fast, each such view is counted at most once per
+//     freshFor per node, however many agents load the sidebar. A cheap
+//     count, or one after a few changes, is counted again at once, so a
+//     small or quiet helpdesk always sees exact counts (a sidebar that
+//     reloads after a change would otherwise keep the old one until the
+//     next change),
 //
 // and never once it is older than keepFor: time alone changes some counts
 // (a snooze ends) and so do changes that write no conversation event (a
@@ -52,6 +54,7 @@ const (
 	countFreshFor = 2 * time.Second
 	countKeepFor  = 30 * time.Second
 	cheapCount    = 5 * time.Millisecond
+	busyChanges   = 20
 )
 
 func newCountCache() *countCache {
@@ -75,7 +78,7 @@ func (c *countCache) get(k countKey, lastEvent int64, now time.Time) (countEntry
 		return e, false
 	}
 	age := now.Sub(e.countedAt)
-	if age < 0 || age >= c.keepFor || (e.lastEvent != lastEvent && (age >= c.freshFor || e.cost < cheapCount)) {
+	if age < 0 || age >= c.keepFor || (e.lastEvent != lastEvent && (age >= c.freshFor || e.cost < cheapCount || lastEvent-e.lastEvent < busyChanges)) {
 		return e, false
 	}
 	return e, true

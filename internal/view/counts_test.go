@@ -21,8 +21,9 @@ func TestCountCacheRules(t *testing.T) {
 		{"nothing changed", cheap, 10, 10 * time.Second, true},
 		{"nothing changed, too old", cheap, 10, countKeepFor, false},
 		{"changed, cheap to count", cheap, 11, 100 * time.Millisecond, false},
-		{"changed, costly, within the fresh window", costly, 11, countFreshFor - time.Millisecond, true},
-		{"changed, costly, after the fresh window", costly, 11, countFreshFor, false},
+		{"changed a little, costly, within the fresh window", costly, 11, countFreshFor - time.Millisecond, false},
+		{"changed a lot, costly, within the fresh window", costly, 10 + busyChanges, countFreshFor - time.Millisecond, true},
+		{"changed a lot, costly, after the fresh window", costly, 10 + busyChanges, countFreshFor, false},
 		{"clock went back", costly, 10, -time.Second, false},
 	}
 	for _, c := range cases {
