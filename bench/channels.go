@@ -108,22 +108,11 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func channelsOne(ctx context.Context, o options, bin, tmp, db string) error {
 	fmt.Fprintf(os.Stderr, "\n== %s ==\n", db)
-	s := &server{bin: bin, data: fmt.Sprintf("%s/%s-data", tmp, db)}
-	if err := os.MkdirAll(s.data, 0o700); err != nil {
-		return err
-	}
-	if db == "postgres" {
-		pg, err := createPostgres(ctx, o.pgURL)
-		if err != nil {
-			return err
-		}
-		defer pg.Drop()
-		s.database = pg.URL
-	}
-	token, err := s.createAdmin(ctx, "bench-admin@example.com")
+	s, token, drop, err := freshServer(ctx, bin, tmp, db, o.pgURL, "bench-admin@example.com")
 	if err != nil {
 		return err
 	}
+	defer drop()
 	if err := s.start(ctx); err != nil {
 		return err
 	}

@@ -116,25 +116,12 @@ func freePort() (string, error) {
 
 func runEmailOne(ctx context.Context, o options, bin, tmp, db string, n int) (r emailResult) {
 	r.db = db
-	s := &server{bin: bin, data: fmt.Sprintf("%s/%s-data", tmp, db)}
-	if err := os.MkdirAll(s.data, 0o700); err != nil {
-		r.err = err
-		return r
-	}
-	if db == "postgres" {
-		pg, err := createPostgres(ctx, o.pgURL)
-		if err != nil {
-			r.err = err
-			return r
-		}
-		defer pg.Drop()
-		s.database = pg.URL
-	}
-	token, err := s.createAdmin(ctx, "bench@parley.test")
+	s, token, drop, err := freshServer(ctx, bin, tmp, db, o.pgURL, "bench@parley.test")
 	if err != nil {
 		r.err = err
 		return r
 	}
+	defer drop()
 	smtpAddr, err := freePort()
 	if err != nil {
 		r.err = err

@@ -442,3 +442,31 @@ func (c cpuShare) String() string {
 	other := c.all - c.server - c.bench - c.postgres
 	return fmt.Sprintf("%.2f / %.2f / %.2f / %.2f", c.cores(c.server), c.cores(c.bench), c.cores(c.postgres), c.cores(other))
 }
+
+// freshServer prepares a server on a new data directory under tmp (and, for
+// PostgreSQL, a new database) with an admin whose API token it returns;
+// the caller starts it. drop removes the database; call it when done.
+func freshServer(ctx context.Context, bin, tmp, db, pgURL, adminEmail string) (s *server, token string, drop func(), err error) {
+	drop = func() {}
+	s = &server{bin: bin, data: fmt.Sprintf("%s/%s-data", tmp, db)}
+	if err := os.MkdirAll(s.data, 0o700); err != nil {
+		return nil, "", drop, err
+	}
+	if db == "postgres" {
+		pg, err := createPostgres(ctx, pgURL)
+		if err != nil {
+			return nil, "", drop, err
+		}
+		drop = func() {
+			if err := pg.Drop(); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: drop database %s: %v\n", pg.name, err)
+			}
+		}
+		s.database = pg.URL
+	}
+	if token, err = s.createAdmin(ctx, adminEmail); err != nil {
+		drop()
+		return nil, "", func() {}, err
+	}
+	return s, token, drop, nil
+}
