@@ -137,7 +137,7 @@ func empty(w, h int, class, title, desc string) template.HTML {
 	return template.HTML(b.String())
 }
 
-// yAxis draws horizontal grid lines with tick labels; returns the scale top.
+// yAxis draws horizontal grid lines with tick labels.
 func (b *svg) yAxis(ticks []float64, w, plotH int) {
 	top := ticks[len(ticks)-1]
 	for _, t := range ticks {
@@ -181,6 +181,22 @@ func size(w, h, dw, dh int) (int, int) {
 	return w, h
 }
 
+// frame opens an axis chart (bars or lines): the plot area's width and
+// height, room for a legend when there are several series, and the y axis
+// up to the scale's top, which it returns.
+func (b *svg) frame(w, h int, class, title, desc string, max float64, series int) (plotW, plotH int, top float64) {
+	b.open(w, h, class, title, desc)
+	legend := 0
+	if series > 1 {
+		legend = legendHeight
+	}
+	plotH = h - marginTop - marginBottom - legend
+	plotW = w - marginLeft - marginRight
+	ticks := Ticks(max, 4)
+	b.yAxis(ticks, w, plotH)
+	return plotW, plotH, ticks[len(ticks)-1]
+}
+
 // SVG draws the bar chart.
 func (c Bar) SVG() template.HTML {
 	w, h := size(c.Width, c.Height, 640, 260)
@@ -189,16 +205,7 @@ func (c Bar) SVG() template.HTML {
 		return empty(w, h, "bar", c.Title, c.Desc)
 	}
 	var b svg
-	b.open(w, h, "bar", c.Title, c.Desc)
-	legend := 0
-	if len(c.Series) > 1 {
-		legend = legendHeight
-	}
-	plotH := h - marginTop - marginBottom - legend
-	plotW := w - marginLeft - marginRight
-	ticks := Ticks(max, 4)
-	top := ticks[len(ticks)-1]
-	b.yAxis(ticks, w, plotH)
+	plotW, plotH, top := b.frame(w, h, "bar", c.Title, c.Desc, max, len(c.Series))
 	band := float64(plotW) / float64(len(c.Categories))
 	inner := band * 0.8 / float64(max1(len(c.Series)))
 	base := float64(marginTop + plotH)
@@ -256,16 +263,7 @@ func (c Line) SVG() template.HTML {
 		return empty(w, h, "line", c.Title, c.Desc)
 	}
 	var b svg
-	b.open(w, h, "line", c.Title, c.Desc)
-	legend := 0
-	if len(c.Series) > 1 {
-		legend = legendHeight
-	}
-	plotH := h - marginTop - marginBottom - legend
-	plotW := w - marginLeft - marginRight
-	ticks := Ticks(max, 4)
-	top := ticks[len(ticks)-1]
-	b.yAxis(ticks, w, plotH)
+	plotW, plotH, top := b.frame(w, h, "line", c.Title, c.Desc, max, len(c.Series))
 	n := len(c.Labels)
 	xAt := func(i int) float64 {
 		if n == 1 {
