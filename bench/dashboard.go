@@ -14,16 +14,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/parley-hq/parley/internal/account"
-	"github.com/parley-hq/parley/internal/app"
 	"github.com/parley-hq/parley/internal/dataset"
 	"github.com/parley-hq/parley/internal/model"
 )
@@ -50,32 +47,12 @@ func runDashboardSuite(o options) int {
 }
 
 func dashboardOne(ctx context.Context, o options, db string) error {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := app.Config{Logger: logger}
 	fresh := db != "dataset"
-	if fresh {
-		tmp, err := os.MkdirTemp("", "parley-bench-dashboard-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		cfg.DataDir = filepath.Join(tmp, "data")
-		if db == "postgres" {
-			u, drop, err := slaDatabase(ctx, o.pgURL)
-			if err != nil {
-				return err
-			}
-			defer drop()
-			cfg.DatabaseURL = u
-		}
-	} else {
-		cfg.DataDir, cfg.DatabaseURL = o.suite.data, o.suite.database
-	}
-	a, err := app.Open(ctx, cfg)
+	a, closeApp, err := openBenchApp(ctx, o, db, "dashboard")
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer closeApp()
 	db = string(a.Store.Dialect)
 	if fresh {
 		fmt.Printf("\n%s: generating %d conversations …\n", db, *dashboardN)

@@ -72,32 +72,12 @@ func runReportsSuite(o options, ro reportOptions) int {
 }
 
 func reportsOne(ctx context.Context, o options, ro reportOptions, db string) error {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := app.Config{Logger: logger}
 	fresh := db != "dataset"
-	if fresh {
-		tmp, err := os.MkdirTemp("", "parley-bench-reports-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		cfg.DataDir = filepath.Join(tmp, "data")
-		if db == "postgres" {
-			u, drop, err := slaDatabase(ctx, o.pgURL)
-			if err != nil {
-				return err
-			}
-			defer drop()
-			cfg.DatabaseURL = u
-		}
-	} else {
-		cfg.DataDir, cfg.DatabaseURL = o.suite.data, o.suite.database
-	}
-	a, err := app.Open(ctx, cfg)
+	a, closeApp, err := openBenchApp(ctx, o, db, "reports")
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer closeApp()
 	db = string(a.Store.Dialect)
 	if fresh {
 		fmt.Printf("\n%s: generating %d conversations …\n", db, ro.n)
@@ -253,4 +233,42 @@ func printRows(rows [][]string) {
 	for _, r := range rows {
 		fmt.Fprintf(w, "  %-40s %12s %12s %6s\n", r[0], r[1], r[2], r[3])
 	}
+}
+
+// openBenchApp opens Parley in process for a suite: on the -data/-database
+// dataset when db is "dataset", else on a fresh data directory (and, for
+// "postgres", a fresh database); done closes it and removes what it made.
+func openBenchApp(ctx context.Context, o options, db, suite string) (a *app.App, done func(), err error) {
+	cfg := app.Config{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	var cleanups []func()
+	done = func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	if db == "dataset" {
+		cfg.DataDir, cfg.DatabaseURL = o.suite.data, o.suite.database
+	} else {
+		tmp, err := os.MkdirTemp("", "parley-bench-"+suite+"-")
+		if err != nil {
+			return nil, done, err
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(tmp) })
+		cfg.DataDir = filepath.Join(tmp, "data")
+		if db == "postgres" {
+			u, drop, err := slaDatabase(ctx, o.pgURL)
+			if err != nil {
+				done()
+				return nil, func() {}, err
+			}
+			cleanups = append(cleanups, drop)
+			cfg.DatabaseURL = u
+		}
+	}
+	if a, err = app.Open(ctx, cfg); err != nil {
+		done()
+		return nil, func() {}, err
+	}
+	cleanups = append(cleanups, func() { a.Close() })
+	return a, done, nil
 }
